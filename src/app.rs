@@ -1,0 +1,126 @@
+//! Wiring: configuration → logging → store → workers and scheduler → HTTP server, and the
+//! graceful shutdown that ties them together.
+
+use std::sync::Arc;
+
+use anyhow::Context as _;
+
+use crate::clock::{SharedClock, SystemClock};
+use crate::config::{Config, LoadedConfig, LogFormat};
+use crate::jobs::scheduler::{LeaseRescuer, Scheduler};
+use crate::jobs::worker::{WorkerPool, WorkerSettings};
+use crate::jobs::Registry;
+use crate::metrics::Metrics;
+use crate::shutdown::{self, Shutdown};
+use crate::store::Store;
+
+/// What every HTTP handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub store: Store,
+    pub clock: SharedClock,
+    pub metrics: Metrics,
+}
+
+/// Sets up `tracing` from the configuration. Call once, early.
+pub fn init_logging(config: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_new(&config.server.log_level)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    let result = match config.server.log_format {
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+        LogFormat::Human => builder.try_init(),
+    };
+    if result.is_err() {
+        // Already initialised (tests, or a second call): keep the first subscriber.
+    }
+}
+
+/// Reports what was noticed while loading the configuration.
+pub fn log_config_warnings(loaded: &LoadedConfig) {
+    match &loaded.source {
+        Some(path) => tracing::info!(file = %path.display(), "configuration loaded"),
+        None => tracing::info!("no tongdai.toml found; using defaults and TONGDAI_* variables"),
+    }
+    for warning in &loaded.warnings {
+        tracing::warn!("{warning}");
+    }
+}
+
+/// Connects to the database and applies pending migrations.
+pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    let store = Store::connect(&config.database).await.with_context(|| {
+        format!("opening the database {}", crate::config::redact_url_password(&config.database.url))
+    })?;
+    store.health.migrate().await.context("migrating the database")?;
+    Ok(store)
+}
+
+/// A name for this process's workers that is unique across instances.
+fn worker_id() -> String {
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "local".to_owned());
+    format!("{host}:{}:{:08x}", std::process::id(), rand::random::<u32>())
+}
+
+/// Runs the service until SIGINT/SIGTERM.
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let clock: SharedClock = Arc::new(SystemClock);
+    let store = open_store(&config).await?;
+    let listener = tokio::net::TcpListener::bind(&config.server.listen)
+        .await
+        .with_context(|| format!("binding {} (server.listen)", config.server.listen))?;
+    let address = listener.local_addr().context("reading the bound address")?;
+    tracing::info!(%address, backend = store.kind.name(), "tongdai is serving");
+    run_until_shutdown(config, store, clock, listener, shutdown::os_signal()).await
+}
+
+/// Serves on `listener` until `stop` resolves, then drains requests and workers.
+pub async fn run_until_shutdown(
+    config: Config,
+    store: Store,
+    clock: SharedClock,
+    listener: tokio::net::TcpListener,
+    stop: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let metrics = Metrics::new();
+    let (trigger, shutdown) = shutdown::channel();
+    let grace = config.server.shutdown_grace.0;
+    let registry = Registry::new();
+    let workers = Arc::new(WorkerPool::new(
+        store.jobs.clone(),
+        registry,
+        clock.clone(),
+        WorkerSettings::from_config(&config.jobs, grace),
+        metrics.clone(),
+        worker_id(),
+    ));
+    let worker_task = tokio::spawn(workers.clone().run(shutdown.clone()));
+    let mut scheduler = Scheduler::new();
+    scheduler.every(config.jobs.rescue_interval.0, Arc::new(LeaseRescuer { store: store.jobs.clone() }));
+    let ticks = scheduler.spawn(&clock, &shutdown);
+
+    let state = AppState { config: Arc::new(config), store, clock, metrics };
+    let router = crate::web::router(state);
+    let http_shutdown = shutdown_after(stop, trigger);
+    axum::serve(listener, router).with_graceful_shutdown(http_shutdown).await.context("serving HTTP")?;
+    tracing::info!("HTTP drained; waiting for workers");
+    if let Err(e) = worker_task.await {
+        tracing::error!(error = %e, "worker pool ended abnormally");
+    }
+    for tick in ticks {
+        let _ = tick.await;
+    }
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_after(stop: impl std::future::Future<Output = ()>, trigger: shutdown::ShutdownTrigger) {
+    stop.await;
+    trigger.trigger();
+}
+
+/// Resolves when `shutdown` triggers; for callers that hold a [`Shutdown`].
+pub async fn until(mut shutdown: Shutdown) {
+    shutdown.wait().await;
+}

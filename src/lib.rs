@@ -1,0 +1,14 @@
+//! tongdai ("tổng đài", switchboard): the Zalo Official Account chatbot, complaint (PAKN) handling
+//! and SIPAS satisfaction-survey service of a provincial administrative-reform hotline.
+//! See DESIGN.md for the architecture; `main.rs` is the command line.
+
+pub mod app;
+pub mod calendar;
+pub mod clock;
+pub mod config;
+pub mod health;
+pub mod jobs;
+pub mod metrics;
+pub mod shutdown;
+pub mod store;
+pub mod web;

@@ -1,0 +1,113 @@
+//! SQLite implementation of the store: WAL, one writer connection (multi-statement writes in
+//! `BEGIN IMMEDIATE`), a pool of readers, and a busy timeout. Times are stored as epoch milliseconds.
+
+use std::str::FromStr;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, TimeZone, Utc};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+
+use super::{BackendKind, Context, HealthStore, SchemaStatus, Store, StoreError, StoreResult};
+use crate::config::DatabaseConfig;
+
+mod jobs;
+
+pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+/// The SQLite store: `writer` has exactly one connection, `reader` several.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    writer: SqlitePool,
+    reader: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file named by `config.url`.
+    pub async fn connect(config: &DatabaseConfig) -> StoreResult<Self> {
+        let options = SqliteConnectOptions::from_str(&config.url)
+            .context("parsing the SQLite URL")?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // FULL: an acknowledged write survives a power loss, not just a process crash.
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(config.busy_timeout.to_std())
+            .foreign_keys(true);
+        let filename = options.get_filename().to_path_buf();
+        let in_memory = filename.as_os_str() == ":memory:" || filename.as_os_str().is_empty();
+        if !in_memory {
+            if let Some(parent) = filename.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent).map_err(|e| {
+                    StoreError::Invalid(format!("cannot create the database folder {}: {e}", parent.display()))
+                })?;
+            }
+        }
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .connect_with(options.clone())
+            .await
+            .context("opening the SQLite writer connection")?;
+        let reader = if in_memory {
+            writer.clone()
+        } else {
+            SqlitePoolOptions::new()
+                .max_connections(config.sqlite_readers)
+                .connect_with(options.read_only(true))
+                .await
+                .context("opening the SQLite reader connections")?
+        };
+        Ok(Self { writer, reader })
+    }
+
+    /// Wraps this backend in the aggregate handles of [`Store`].
+    pub fn into_store(self) -> Store {
+        let shared = Arc::new(self);
+        Store { kind: BackendKind::Sqlite, health: shared.clone(), jobs: shared }
+    }
+
+    /// Starts a write transaction that takes the write lock at once.
+    async fn begin_write(&self) -> StoreResult<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        self.writer.begin_with("BEGIN IMMEDIATE").await.context("starting a write transaction")
+    }
+}
+
+#[async_trait]
+impl HealthStore for SqliteStore {
+    async fn migrate(&self) -> StoreResult<()> {
+        MIGRATOR
+            .run(&self.writer)
+            .await
+            .map_err(|source| StoreError::Migration { context: "applying SQLite migrations", source })
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.reader).await.context("pinging SQLite")?;
+        Ok(())
+    }
+
+    async fn schema_status(&self) -> StoreResult<SchemaStatus> {
+        let exists: Option<i64> =
+            sqlx::query_scalar("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'")
+                .fetch_optional(&self.reader)
+                .await
+                .context("looking for the migrations table")?;
+        let applied: Vec<i64> = if exists.is_some() {
+            sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+                .fetch_all(&self.reader)
+                .await
+                .context("reading applied migrations")?
+        } else {
+            Vec::new()
+        };
+        Ok(super::schema_status(&MIGRATOR, &applied))
+    }
+}
+
+pub(crate) fn to_ms(at: DateTime<Utc>) -> i64 {
+    at.timestamp_millis()
+}
+
+pub(crate) fn from_ms(ms: i64) -> DateTime<Utc> {
+    Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
+}

@@ -1,0 +1,192 @@
+//! The worker side of the job queue: retries with backoff, dead letters, lease rescue, unique
+//! keys, and several worker pools sharing one database without running a job twice.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use serde_json::json;
+use tongdai::clock::{Clock, ManualClock, SharedClock, SystemClock};
+use tongdai::jobs::backoff::Backoff;
+use tongdai::jobs::scheduler::{LeaseRescuer, Tick};
+use tongdai::jobs::worker::{WorkerPool, WorkerSettings};
+use tongdai::jobs::{Job, JobError, JobHandler, JobState, NewJob, Registry};
+use tongdai::metrics::Metrics;
+use tongdai::store::Store;
+
+use crate::support::{on_both_backends, TestDb};
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 2, 1, 0, 0).unwrap()
+}
+
+/// Counts runs per job id and fails while told to.
+#[derive(Default)]
+struct Recorder {
+    runs: Mutex<HashMap<i64, u32>>,
+    fail_with: Mutex<Option<JobError>>,
+}
+
+impl Recorder {
+    fn runs_of(&self, id: i64) -> u32 {
+        self.runs.lock().unwrap().get(&id).copied().unwrap_or(0)
+    }
+}
+
+#[async_trait]
+impl JobHandler for Recorder {
+    async fn run(&self, job: &Job) -> Result<(), JobError> {
+        *self.runs.lock().unwrap().entry(job.id).or_default() += 1;
+        match self.fail_with.lock().unwrap().clone() {
+            Some(error) => Err(error),
+            None => Ok(()),
+        }
+    }
+}
+
+fn settings() -> WorkerSettings {
+    WorkerSettings {
+        concurrency: 8,
+        claim_batch: 64,
+        poll_interval: Duration::milliseconds(20),
+        lease: Duration::minutes(5),
+        backoff: Backoff { base: Duration::seconds(10), max: Duration::minutes(10) },
+        shutdown_grace: Duration::seconds(5),
+    }
+}
+
+fn pool(store: &Store, recorder: &Arc<Recorder>, clock: SharedClock, name: &str) -> WorkerPool {
+    let mut registry = Registry::new();
+    registry.register("test", recorder.clone());
+    WorkerPool::new(store.jobs.clone(), registry, clock, settings(), Metrics::new(), name)
+}
+
+async fn failing_job_backs_off_then_becomes_a_dead_letter(db: TestDb) {
+    let clock = Arc::new(ManualClock::new(t0()));
+    let recorder = Arc::new(Recorder::default());
+    *recorder.fail_with.lock().unwrap() = Some(JobError::Retry("Zalo answered 503".into()));
+    let workers = pool(&db.store, &recorder, clock.clone(), "w1");
+    let id = db.store.jobs.enqueue(&NewJob::new("test", json!({}), 3), t0()).await.unwrap().id();
+
+    assert_eq!(workers.run_once().await.unwrap(), 1);
+    let after_first = db.store.jobs.get(id).await.unwrap().unwrap();
+    assert_eq!(after_first.state, JobState::Available);
+    let delay = after_first.run_at - t0();
+    assert!(delay >= Duration::seconds(5) && delay <= Duration::seconds(10), "first retry after 5–10 s, got {delay}");
+    assert_eq!(workers.run_once().await.unwrap(), 0, "not due yet");
+
+    clock.set(after_first.run_at);
+    assert_eq!(workers.run_once().await.unwrap(), 1);
+    let after_second = db.store.jobs.get(id).await.unwrap().unwrap();
+    let delay = after_second.run_at - after_first.run_at;
+    assert!(
+        delay >= Duration::seconds(10) && delay <= Duration::seconds(20),
+        "second retry after 10–20 s, got {delay}"
+    );
+
+    clock.set(after_second.run_at);
+    assert_eq!(workers.run_once().await.unwrap(), 1);
+    let dead = db.store.jobs.get(id).await.unwrap().unwrap();
+    assert_eq!(dead.state, JobState::Discarded);
+    assert_eq!(dead.last_error.as_deref(), Some("gave up after 3 attempts; last error: Zalo answered 503"));
+    assert_eq!(recorder.runs_of(id), 3);
+    clock.advance(Duration::days(1));
+    assert_eq!(workers.run_once().await.unwrap(), 0, "a dead letter never runs again");
+}
+
+async fn permanent_errors_are_not_retried(db: TestDb) {
+    let clock = Arc::new(ManualClock::new(t0()));
+    let recorder = Arc::new(Recorder::default());
+    *recorder.fail_with.lock().unwrap() = Some(JobError::Permanent("Zalo -201: user_id is invalid".into()));
+    let workers = pool(&db.store, &recorder, clock, "w1");
+    let id = db.store.jobs.enqueue(&NewJob::new("test", json!({}), 10), t0()).await.unwrap().id();
+    workers.run_once().await.unwrap();
+    let dead = db.store.jobs.get(id).await.unwrap().unwrap();
+    assert_eq!((dead.state, dead.attempt), (JobState::Discarded, 1));
+}
+
+async fn an_expired_lease_is_rescued_and_run_by_another_worker(db: TestDb) {
+    let clock = Arc::new(ManualClock::new(t0()));
+    let recorder = Arc::new(Recorder::default());
+    let id = db.store.jobs.enqueue(&NewJob::new("test", json!({}), 5), t0()).await.unwrap().id();
+    // Worker "crashed" claims the job and never finishes it.
+    let claimed = db.store.jobs.claim("crashed", &[], 1, t0(), t0() + Duration::minutes(5)).await.unwrap();
+    assert_eq!(claimed[0].id, id);
+    let rescuer = LeaseRescuer { store: db.store.jobs.clone() };
+    let survivor = pool(&db.store, &recorder, clock.clone(), "survivor");
+
+    rescuer.tick(clock.now()).await.unwrap();
+    assert_eq!(survivor.run_once().await.unwrap(), 0, "the lease still holds");
+    clock.advance(Duration::minutes(6));
+    rescuer.tick(clock.now()).await.unwrap();
+    assert_eq!(survivor.run_once().await.unwrap(), 1);
+    let done = db.store.jobs.get(id).await.unwrap().unwrap();
+    assert_eq!((done.state, done.attempt), (JobState::Completed, 2));
+    assert_eq!(recorder.runs_of(id), 1);
+    assert!(!db.store.jobs.complete(id, "crashed", clock.now()).await.unwrap(), "the crashed worker cannot finish it");
+}
+
+async fn a_job_enqueued_twice_with_one_key_runs_once(db: TestDb) {
+    let clock = Arc::new(ManualClock::new(t0()));
+    let recorder = Arc::new(Recorder::default());
+    let workers = pool(&db.store, &recorder, clock, "w1");
+    let job = NewJob::new("test", json!({"to": "user-1"}), 5).unique("send:reply:42");
+    let id = db.store.jobs.enqueue(&job, t0()).await.unwrap().id();
+    assert_eq!(db.store.jobs.enqueue(&job, t0()).await.unwrap().id(), id);
+    workers.run_once().await.unwrap();
+    db.store.jobs.enqueue(&job, t0()).await.unwrap();
+    workers.run_once().await.unwrap();
+    assert_eq!(recorder.runs_of(id), 1);
+    assert_eq!(recorder.runs.lock().unwrap().len(), 1);
+}
+
+async fn two_worker_pools_run_5000_jobs_exactly_once(db: TestDb) {
+    const JOBS: usize = 5000;
+    let jobs: Vec<NewJob> = (0..JOBS).map(|n| NewJob::new("test", json!({ "n": n }), 5)).collect();
+    for chunk in jobs.chunks(500) {
+        db.store.jobs.enqueue_all(chunk, t0()).await.unwrap();
+    }
+    let recorder = Arc::new(Recorder::default());
+    let clock: SharedClock = Arc::new(SystemClock);
+    let second_instance = db.another_connection().await;
+    let (trigger, shutdown) = tongdai::shutdown::channel();
+    let a = Arc::new(pool(&db.store, &recorder, clock.clone(), "instance-a"));
+    let b = Arc::new(pool(&second_instance, &recorder, clock, "instance-b"));
+    let tasks = [tokio::spawn(a.run(shutdown.clone())), tokio::spawn(b.run(shutdown))];
+
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        let completed: i64 = db
+            .store
+            .jobs
+            .counts()
+            .await
+            .unwrap()
+            .iter()
+            .filter(|c| c.state == JobState::Completed)
+            .map(|c| c.count)
+            .sum();
+        if completed == i64::try_from(JOBS).unwrap() {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "only {completed} of {JOBS} jobs completed in time");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    trigger.trigger();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let runs = recorder.runs.lock().unwrap();
+    assert_eq!(runs.len(), JOBS, "every job ran");
+    let twice: Vec<_> = runs.iter().filter(|(_, n)| **n != 1).collect();
+    assert!(twice.is_empty(), "jobs run more than once: {twice:?}");
+}
+
+on_both_backends!(
+    failing_job_backs_off_then_becomes_a_dead_letter,
+    permanent_errors_are_not_retried,
+    an_expired_lease_is_rescued_and_run_by_another_worker,
+    a_job_enqueued_twice_with_one_key_runs_once,
+    two_worker_pools_run_5000_jobs_exactly_once,
+);
