@@ -85,7 +85,7 @@ pub async fn run_until_shutdown(
 ) -> anyhow::Result<()> {
     let metrics = Metrics::new();
     let (trigger, shutdown) = shutdown::channel();
-    let grace = config.server.shutdown_grace.0;
+    let grace = config.server.shutdown_grace.as_duration();
     let registry = Registry::new();
     let workers = Arc::new(WorkerPool::new(
         store.jobs.clone(),
@@ -97,7 +97,7 @@ pub async fn run_until_shutdown(
     ));
     let worker_task = tokio::spawn(workers.clone().run(shutdown.clone()));
     let mut scheduler = Scheduler::new();
-    scheduler.every(config.jobs.rescue_interval.0, Arc::new(LeaseRescuer { store: store.jobs.clone() }));
+    scheduler.every(config.jobs.rescue_interval.as_duration(), Arc::new(LeaseRescuer { store: store.jobs.clone() }));
     let ticks = scheduler.spawn(&clock, &shutdown);
 
     let state = AppState { config: Arc::new(config), store, clock, metrics };

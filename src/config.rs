@@ -133,7 +133,7 @@ impl Default for JobsConfig {
         Self {
             concurrency: 16,
             claim_batch: 32,
-            poll_interval: HumanDuration(chrono::Duration::milliseconds(500)),
+            poll_interval: HumanDuration::from_millis(500),
             lease: HumanDuration::from_secs(300),
             rescue_interval: HumanDuration::from_secs(30),
             max_attempts: 10,
@@ -310,7 +310,7 @@ impl Config {
 }
 
 fn positive(problems: &mut Vec<String>, key: &str, value: HumanDuration) {
-    if value.0 <= chrono::Duration::zero() {
+    if value.as_duration() <= chrono::Duration::zero() {
         problems.push(format!("`{key}`: must be longer than zero"));
     }
 }
@@ -466,7 +466,7 @@ mod tests {
         assert_eq!(loaded.config.server.listen, "127.0.0.1:7000");
         assert_eq!(loaded.config.server.body_limit_bytes, 2048);
         assert_eq!(loaded.config.database.max_connections, 3);
-        assert_eq!(loaded.config.jobs.lease.0.num_seconds(), 120);
+        assert_eq!(loaded.config.jobs.lease.as_duration().num_seconds(), 120);
         assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
     }
 
@@ -493,7 +493,7 @@ mod tests {
             ("[server]\nlisten = \"localhost\"\n", "`server.listen`: `localhost` is not an address"),
             ("[general]\ntimezone = \"Mars/Base\"\n", "`general.timezone`"),
             ("[database]\nurl = \"mysql://x\"\n", "`database.url`"),
-            ("[jobs]\nlease = \"5 minutes\"\n", "`jobs.lease`: `5 minutes` is not a duration"),
+            ("[jobs]\nlease = \"5 minutes\"\n", "`jobs.lease`: invalid duration \"5 minutes\""),
             ("[server]\nbody_limit_bytes = \"big\"\n", "`server.body_limit_bytes`"),
             ("[server]\nlog_format = \"xml\"\n", "`server.log_format`"),
             ("[jobs]\nconcurrency = 0\n", "`jobs.concurrency`: must be at least 1"),

@@ -3,6 +3,7 @@
 //! See DESIGN.md for the architecture; `main.rs` is the command line.
 
 pub mod app;
+pub mod bot;
 pub mod calendar;
 pub mod clock;
 pub mod config;
@@ -11,4 +12,7 @@ pub mod jobs;
 pub mod metrics;
 pub mod shutdown;
 pub mod store;
+pub mod surveys;
+pub mod tickets;
 pub mod web;
+pub mod zalo;

@@ -33,9 +33,9 @@ impl WorkerSettings {
         Self {
             concurrency: jobs.concurrency,
             claim_batch: jobs.claim_batch,
-            poll_interval: jobs.poll_interval.0,
-            lease: jobs.lease.0,
-            backoff: Backoff { base: jobs.backoff_base.0, max: jobs.backoff_max.0 },
+            poll_interval: jobs.poll_interval.as_duration(),
+            lease: jobs.lease.as_duration(),
+            backoff: Backoff { base: jobs.backoff_base.as_duration(), max: jobs.backoff_max.as_duration() },
             shutdown_grace,
         }
     }

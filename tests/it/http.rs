@@ -78,7 +78,7 @@ async fn oversized_bodies_get_413_and_slow_requests_503() {
     let db = TestDb::sqlite().await;
     let mut config = Config::default();
     config.server.body_limit_bytes = 2048;
-    config.server.request_timeout = tongdai::calendar::duration::HumanDuration(chrono::Duration::milliseconds(100));
+    config.server.request_timeout = tongdai::calendar::duration::HumanDuration::from_millis(100);
     let routes = Router::new().route("/echo", post(|body: Bytes| async move { body.len().to_string() })).route(
         "/slow",
         get(|| async {

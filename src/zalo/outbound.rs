@@ -1,0 +1,103 @@
+//! What the service wants to say to a citizen, independent of the channel: the bot, the console
+//! and the survey dispatcher produce these; the sender turns them into Zalo requests (CS message
+//! inside the messaging window, or a template). Serializable, because they travel as job payloads.
+
+use serde::{Deserialize, Serialize};
+
+/// One message to one citizen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum OutboundMessage {
+    /// Plain text; longer than 2,000 characters is split into several messages when sent.
+    Text { text: String },
+    /// Text with up to 5 buttons.
+    Buttons { text: String, buttons: Vec<OutButton> },
+    /// A list template (up to 5 elements), with an optional text sent before it.
+    List { text: Option<String>, elements: Vec<OutListElement> },
+    /// Zalo's form asking for name, phone and address (answered by `user_submit_info`).
+    RequestUserInfo { title: String, subtitle: String, image_url: String },
+    /// An image by public URL, with an optional caption.
+    Image { url: String, caption: Option<String> },
+}
+
+/// A button of an [`OutboundMessage::Buttons`] message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutButton {
+    pub title: String,
+    pub action: OutAction,
+}
+
+/// What tapping a button or list element does.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+pub enum OutAction {
+    /// The citizen "sends" this text, hidden in the chat (comes back as `user_send_text`).
+    Query(String),
+    /// Same, shown in the chat as if typed.
+    QueryShown(String),
+    OpenUrl(String),
+    /// Opens the phone dialer with this number.
+    Call(String),
+}
+
+/// An element of an [`OutboundMessage::List`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutListElement {
+    pub title: String,
+    pub subtitle: Option<String>,
+    pub image_url: Option<String>,
+    pub action: Option<OutAction>,
+}
+
+impl OutboundMessage {
+    pub fn text(text: impl Into<String>) -> Self {
+        Self::Text { text: text.into() }
+    }
+
+    /// Text followed by buttons whose payloads are sent back hidden.
+    pub fn with_query_buttons<T: Into<String>, P: Into<String>>(
+        text: impl Into<String>,
+        buttons: impl IntoIterator<Item = (T, P)>,
+    ) -> Self {
+        Self::Buttons {
+            text: text.into(),
+            buttons: buttons
+                .into_iter()
+                .map(|(title, payload)| OutButton { title: title.into(), action: OutAction::Query(payload.into()) })
+                .collect(),
+        }
+    }
+
+    /// The text a person reads (for logs of the conversation, the console and the simulator).
+    pub fn display_text(&self) -> String {
+        match self {
+            Self::Text { text } | Self::Buttons { text, .. } => text.clone(),
+            Self::List { text, elements } => {
+                let mut lines: Vec<String> = text.iter().cloned().collect();
+                lines.extend(elements.iter().map(|e| format!("• {}", e.title)));
+                lines.join("\n")
+            }
+            Self::RequestUserInfo { title, subtitle, .. } => format!("{title}\n{subtitle}"),
+            Self::Image { url, caption } => caption.clone().unwrap_or_else(|| url.clone()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serializes_as_tagged_json_for_job_payloads() {
+        let message = OutboundMessage::with_query_buttons("Chọn nhánh", [("Nhánh 1", "#branch:1")]);
+        let json = serde_json::to_value(&message).expect("serializable");
+        assert_eq!(
+            json,
+            serde_json::json!({"type": "buttons", "text": "Chọn nhánh",
+                "buttons": [{"title": "Nhánh 1", "action": {"kind": "query", "value": "#branch:1"}}]})
+        );
+        let back: OutboundMessage = serde_json::from_value(json).expect("round trip");
+        assert_eq!(back, message);
+        assert_eq!(back.display_text(), "Chọn nhánh");
+    }
+}
