@@ -528,7 +528,10 @@ mod tests {
             HumanDuration::try_from(Duration::milliseconds(1500)).map(|d| d.to_string()),
             Ok("1s500ms".to_owned())
         );
-        assert_eq!("500ms".parse::<HumanDuration>().map(HumanDuration::to_std), Ok(std::time::Duration::from_millis(500)));
+        assert_eq!(
+            "500ms".parse::<HumanDuration>().map(HumanDuration::to_std),
+            Ok(std::time::Duration::from_millis(500))
+        );
         assert!("5ms1s".parse::<HumanDuration>().is_err(), "units largest first");
         assert_eq!(HumanDuration::try_from(Duration::minutes(90)).map(|d| d.to_string()), Ok("1h30m".to_owned()));
     }

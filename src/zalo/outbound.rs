@@ -83,6 +83,79 @@ impl OutboundMessage {
     }
 }
 
+/// Job kind of a send (handled by the Zalo sender).
+pub const SEND_JOB_KIND: &str = "zalo.send";
+
+/// The payload of a `zalo.send` job: a message for one citizen and how to reach them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SendRequest {
+    /// The citizen's OA-scoped Zalo user id, when known.
+    pub user_id: Option<String>,
+    /// The citizen's phone (`84…`), for the ZNS fallback when there is no usable user id.
+    pub phone: Option<String>,
+    /// What to say as a chat (CS) message inside the messaging window.
+    pub message: OutboundMessage,
+    /// What to send as a template when the chat window is closed; `None` = no template fallback.
+    pub template: Option<TemplateFallback>,
+    /// What to do when no channel can reach the citizen now.
+    pub if_unreachable: Unreachable,
+    /// Why this is sent (`bot_reply`, `ticket_reply`, `ticket_status`, `survey`, `officer_chat`…),
+    /// for logs and the console.
+    pub purpose: String,
+    /// The domain object this send belongs to (ticket code, survey id…), if any.
+    pub reference: Option<String>,
+}
+
+/// The template used when the citizen cannot be messaged in the chat.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemplateFallback {
+    /// Which configured template to use.
+    pub purpose: TemplatePurpose,
+    /// The template's parameters.
+    pub data: std::collections::BTreeMap<String, String>,
+    /// Echoed by Zalo in delivery and feedback events (ZNS); at most 48 characters.
+    pub tracking_id: Option<String>,
+}
+
+/// Configured template families (template ids come from `[zalo]` configuration).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TemplatePurpose {
+    Survey,
+    TicketReply,
+}
+
+/// What happens to a message that cannot be delivered now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unreachable {
+    /// Record it as undeliverable and stop.
+    Drop,
+    /// Keep it and deliver it when the citizen next writes to the OA.
+    HoldUntilNextMessage,
+}
+
+impl SendRequest {
+    /// A chat message to a user id that is dropped when the chat window is closed (bot replies).
+    pub fn chat(user_id: impl Into<String>, message: OutboundMessage, purpose: impl Into<String>) -> Self {
+        Self {
+            user_id: Some(user_id.into()),
+            phone: None,
+            message,
+            template: None,
+            if_unreachable: Unreachable::Drop,
+            purpose: purpose.into(),
+            reference: None,
+        }
+    }
+
+    /// The job that performs this send; `unique_key` makes it happen at most once.
+    pub fn into_job(self, unique_key: impl Into<String>, max_attempts: u32) -> crate::jobs::NewJob {
+        let payload = serde_json::to_value(&self).unwrap_or(serde_json::Value::Null);
+        crate::jobs::NewJob::new(SEND_JOB_KIND, payload, max_attempts).unique(unique_key)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
