@@ -7,6 +7,7 @@ use anyhow::Context as _;
 
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::{Config, LoadedConfig, LogFormat};
+use crate::inbound::Intake;
 use crate::jobs::scheduler::{LeaseRescuer, Scheduler};
 use crate::jobs::worker::{WorkerPool, WorkerSettings};
 use crate::jobs::Registry;
@@ -21,6 +22,7 @@ pub struct AppState {
     pub store: Store,
     pub clock: SharedClock,
     pub metrics: Metrics,
+    pub intake: Arc<Intake>,
 }
 
 /// Sets up `tracing` from the configuration. Call once, early.
@@ -100,7 +102,9 @@ pub async fn run_until_shutdown(
     scheduler.every(config.jobs.rescue_interval.as_duration(), Arc::new(LeaseRescuer { store: store.jobs.clone() }));
     let ticks = scheduler.spawn(&clock, &shutdown);
 
-    let state = AppState { config: Arc::new(config), store, clock, metrics };
+    let conversation_wake = Arc::new(tokio::sync::Notify::new());
+    let intake = Arc::new(Intake::new(None, store.inbound.clone(), clock.clone(), conversation_wake));
+    let state = AppState { config: Arc::new(config), store, clock, metrics, intake };
     let router = crate::web::router(state);
     let http_shutdown = shutdown_after(stop, trigger);
     axum::serve(listener, router).with_graceful_shutdown(http_shutdown).await.context("serving HTTP")?;

@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod clock;
 pub mod config;
 pub mod health;
+pub mod inbound;
 pub mod jobs;
 pub mod metrics;
 pub mod shutdown;

@@ -151,12 +151,168 @@ pub trait JobStore: Send + Sync {
     async fn next_run_at(&self) -> StoreResult<Option<DateTime<Utc>>>;
 }
 
+/// A webhook event to persist at intake.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewInboundEvent {
+    /// Dedupe key (`event_name:msg_id` or a body hash).
+    pub event_key: String,
+    pub event_name: String,
+    /// The citizen the event concerns, or [`OA_EVENTS`] for OA-level events.
+    pub citizen_id: String,
+    /// The exact bytes received.
+    pub raw_body: Vec<u8>,
+    /// Zalo's `num_retry` header (0 on the first delivery).
+    pub num_retry: i32,
+}
+
+/// Pseudo-citizen under which OA-level events (template status, ZNS feedback…) are queued.
+pub const OA_EVENTS: &str = "_oa";
+
+/// Whether an event was new.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InsertOutcome {
+    Inserted(i64),
+    /// Seen before (a Zalo retry or duplicate): not stored again, not processed again.
+    Duplicate,
+}
+
+/// Processing state of an inbound event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InboundState {
+    Pending,
+    Processed,
+    /// Stored but needs no processing (receipts, echoes, unknown events…).
+    Ignored,
+    /// Processing failed too often; kept for inspection.
+    Failed,
+}
+
+impl InboundState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Processed => "processed",
+            Self::Ignored => "ignored",
+            Self::Failed => "failed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Pending, Self::Processed, Self::Ignored, Self::Failed].into_iter().find(|s| s.as_str() == text)
+    }
+}
+
+/// An inbound event as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InboundEvent {
+    pub id: i64,
+    pub event_key: String,
+    pub event_name: String,
+    pub citizen_id: String,
+    pub raw_body: Vec<u8>,
+    pub received_at: DateTime<Utc>,
+    pub num_retry: i32,
+    pub state: InboundState,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub processed_at: Option<DateTime<Utc>>,
+}
+
+/// A citizen's stored conversation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Conversation {
+    pub citizen_id: String,
+    /// The bot's state as JSON; `None` before the first processed event.
+    pub state: Option<serde_json::Value>,
+    pub version: i64,
+    /// Events received and not yet processed.
+    pub pending: i64,
+}
+
+/// Everything one processed event changes, committed in one transaction.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TurnCommit {
+    pub citizen_id: String,
+    pub event_id: i64,
+    /// The worker holding the citizen's lease.
+    pub worker: String,
+    /// The new conversation state (`None` keeps the stored one).
+    pub state: Option<serde_json::Value>,
+    /// `Processed` or `Ignored`.
+    pub outcome: InboundState,
+    /// Jobs caused by the event (messages to send, notifications…).
+    pub jobs: Vec<NewJob>,
+}
+
+/// What committing a turn did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TurnResult {
+    Committed,
+    /// The worker no longer holds the citizen's lease; nothing was written.
+    LeaseLost,
+    /// The event was processed already; nothing was written.
+    AlreadyDone,
+}
+
+/// A signed webhook body that could not be parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RejectedWebhook {
+    pub id: i64,
+    pub received_at: DateTime<Utc>,
+    pub reason: String,
+    pub raw_body: Vec<u8>,
+}
+
+/// Webhook intake and per-citizen ordered processing (see `crate::inbound`).
+#[async_trait]
+pub trait InboundStore: Send + Sync {
+    /// Stores new events in one transaction (duplicates by event key are skipped) and counts
+    /// them as pending on their citizens' conversations. One outcome per input, in order.
+    async fn insert_events(&self, events: &[NewInboundEvent], now: DateTime<Utc>) -> StoreResult<Vec<InsertOutcome>>;
+    /// Keeps a signed body that could not be parsed.
+    async fn record_rejected(&self, raw_body: &[u8], reason: &str, now: DateTime<Utc>) -> StoreResult<i64>;
+    async fn list_rejected(&self, limit: u32) -> StoreResult<Vec<RejectedWebhook>>;
+    /// Leases up to `limit` citizens that have pending events, are not leased and not waiting
+    /// for a retry. Each citizen is processed by one worker at a time, across instances.
+    async fn claim_citizens(
+        &self,
+        worker: &str,
+        limit: u32,
+        now: DateTime<Utc>,
+        locked_until: DateTime<Utc>,
+    ) -> StoreResult<Vec<String>>;
+    /// The citizen's pending events, oldest first.
+    async fn pending_events(&self, citizen_id: &str, limit: u32) -> StoreResult<Vec<InboundEvent>>;
+    async fn conversation(&self, citizen_id: &str) -> StoreResult<Option<Conversation>>;
+    /// Marks the event done, stores the new state and enqueues the jobs, atomically, if `worker`
+    /// still holds the citizen's lease.
+    async fn commit_turn(&self, turn: &TurnCommit, now: DateTime<Utc>) -> StoreResult<TurnResult>;
+    /// Records a failed attempt. Below `max_attempts` the event stays pending and the citizen
+    /// waits until `retry_at`; at `max_attempts` the event is marked failed (the citizen's later
+    /// events go on). Returns true when the event was given up.
+    async fn fail_event(
+        &self,
+        event_id: i64,
+        worker: &str,
+        error: &str,
+        max_attempts: i32,
+        retry_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    /// Ends the worker's lease on the citizen.
+    async fn release_citizen(&self, citizen_id: &str, worker: &str) -> StoreResult<()>;
+    async fn event(&self, id: i64) -> StoreResult<Option<InboundEvent>>;
+    /// How many events are in a state (for tests, metrics and the demo).
+    async fn count_events(&self, state: InboundState) -> StoreResult<i64>;
+}
+
 /// The store: one handle per aggregate, all on the same database.
 #[derive(Clone)]
 pub struct Store {
     pub kind: BackendKind,
     pub health: Arc<dyn HealthStore>,
     pub jobs: Arc<dyn JobStore>,
+    pub inbound: Arc<dyn InboundStore>,
 }
 
 impl std::fmt::Debug for Store {
@@ -184,4 +340,31 @@ fn schema_status(migrator: &sqlx::migrate::Migrator, applied: &[i64]) -> SchemaS
         applied: expected.iter().filter(|v| applied.contains(v)).count(),
         unknown: applied.iter().filter(|v| !expected.contains(v)).count(),
     }
+}
+
+/// Maps each input event to Inserted (first occurrence of a key that the database inserted) or
+/// Duplicate (seen before, or repeated within the same batch).
+fn outcomes_in_order(
+    events: &[NewInboundEvent],
+    inserted: &std::collections::BTreeMap<String, i64>,
+) -> Vec<InsertOutcome> {
+    let mut claimed = std::collections::HashSet::new();
+    events
+        .iter()
+        .map(|event| match inserted.get(&event.event_key) {
+            Some(id) if claimed.insert(event.event_key.as_str()) => InsertOutcome::Inserted(*id),
+            _ => InsertOutcome::Duplicate,
+        })
+        .collect()
+}
+
+/// How many newly inserted events each citizen got in a batch.
+fn pending_per_citizen(events: &[NewInboundEvent], outcomes: &[InsertOutcome]) -> Vec<(String, i64)> {
+    let mut counts = std::collections::BTreeMap::<String, i64>::new();
+    for (event, outcome) in events.iter().zip(outcomes) {
+        if matches!(outcome, InsertOutcome::Inserted(_)) {
+            *counts.entry(event.citizen_id.clone()).or_default() += 1;
+        }
+    }
+    counts.into_iter().collect()
 }

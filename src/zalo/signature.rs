@@ -48,8 +48,25 @@ pub fn verify_signature(
 /// The body's `timestamp` field as its exact text (a JSON string, or an integer number's
 /// digits). `None` when the body is not a JSON object or has no usable timestamp.
 pub fn body_timestamp(raw: &[u8]) -> Option<String> {
-    let body: Value = serde_json::from_slice(raw).ok()?;
-    body.as_object()?.get("timestamp").and_then(value_to_string)
+    match serde_json::from_slice::<Value>(raw) {
+        Ok(body) => body.as_object()?.get("timestamp").and_then(value_to_string),
+        // A malformed body can still be signed by Zalo; find the field textually so the
+        // signature can be checked (and the body kept for inspection) rather than refused.
+        Err(_) => scan_timestamp(raw),
+    }
+}
+
+/// Finds `"timestamp": "<digits>"` or `"timestamp": <digits>` in raw bytes (first occurrence).
+fn scan_timestamp(raw: &[u8]) -> Option<String> {
+    const FIELD: &[u8] = b"\"timestamp\"";
+    let start = raw.windows(FIELD.len()).position(|w| w == FIELD)? + FIELD.len();
+    let rest = raw[start..].trim_ascii_start().strip_prefix(b":")?.trim_ascii_start();
+    let rest = rest.strip_prefix(b"\"").unwrap_or(rest);
+    let end = rest.iter().position(|b| !b.is_ascii_digit()).unwrap_or(rest.len());
+    if end == 0 {
+        return None;
+    }
+    String::from_utf8(rest[..end].to_vec()).ok()
 }
 
 #[cfg(test)]
@@ -63,6 +80,16 @@ mod tests {
     const SECRET: &str = "oaSecretKey123";
     /// printf '%s' '3310500707791294854{"event_name":"follow","timestamp":"1752295684665"}1752295684665oaSecretKey123' | sha256sum
     const KNOWN_HEX: &str = "20ce1420be9288f93c21f72ee159b421dd5436fa20378dc8e80e27082d0c16f5";
+
+    #[test]
+    fn timestamp_is_found_in_malformed_bodies_too() {
+        assert_eq!(
+            body_timestamp(br#"{"event_name":"x","timestamp":"1752295684665","message":{"#).as_deref(),
+            Some("1752295684665")
+        );
+        assert_eq!(body_timestamp(br#"{"timestamp" : 154390853474, oops"#).as_deref(), Some("154390853474"));
+        assert_eq!(body_timestamp(b"not json at all"), None);
+    }
 
     #[test]
     fn sign_matches_an_independently_computed_vector() {

@@ -1,8 +1,6 @@
 //! The HTTP layer through the real router (`oneshot`): health, readiness, metrics, the body
 //! limit, the request timeout and the error format.
 
-use std::sync::Arc;
-
 use axum::body::{Body, Bytes};
 use axum::http::{Request, StatusCode};
 use axum::routing::{get, post};
@@ -11,19 +9,12 @@ use http_body_util::BodyExt;
 use tower::ServiceExt;
 
 use tongdai::app::AppState;
-use tongdai::clock::SystemClock;
 use tongdai::config::Config;
-use tongdai::metrics::Metrics;
 
 use crate::support::{on_both_backends, TestDb};
 
 fn state(db: &TestDb, config: Config) -> AppState {
-    AppState {
-        config: Arc::new(config),
-        store: db.store.clone(),
-        clock: Arc::new(SystemClock),
-        metrics: Metrics::new(),
-    }
+    crate::support::app_state(db, config, None)
 }
 
 async fn call(router: &Router, request: Request<Body>) -> (StatusCode, String) {

@@ -6,6 +6,7 @@ mod support;
 
 mod cli;
 mod http;
+mod inbound;
 mod layout;
 mod queue;
 mod store_contract;

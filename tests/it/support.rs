@@ -102,6 +102,28 @@ impl Drop for TestDb {
     }
 }
 
+/// The HTTP state of a service on `db`, with the system clock.
+pub fn app_state(
+    db: &TestDb,
+    config: tongdai::config::Config,
+    secrets: Option<tongdai::inbound::WebhookSecrets>,
+) -> tongdai::app::AppState {
+    let clock: tongdai::clock::SharedClock = std::sync::Arc::new(tongdai::clock::SystemClock);
+    let intake = tongdai::inbound::Intake::new(
+        secrets,
+        db.store.inbound.clone(),
+        clock.clone(),
+        std::sync::Arc::new(tokio::sync::Notify::new()),
+    );
+    tongdai::app::AppState {
+        config: std::sync::Arc::new(config),
+        store: db.store.clone(),
+        clock,
+        metrics: tongdai::metrics::Metrics::new(),
+        intake: std::sync::Arc::new(intake),
+    }
+}
+
 /// Runs each listed `async fn name(db: TestDb)` on SQLite and on PostgreSQL.
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {

@@ -1,0 +1,246 @@
+//! The conversation worker: leases citizens that have pending events (one worker per citizen
+//! at a time, across instances), processes each citizen's events in arrival order, and commits
+//! each event's outcome — new state, event marked done, jobs to run — in one transaction.
+//! A failing event is retried with backoff without blocking other citizens; after too many
+//! attempts it is kept as failed and the citizen's later events go on.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
+use tokio::sync::{Notify, Semaphore};
+use tokio::task::JoinSet;
+
+use crate::clock::SharedClock;
+use crate::jobs::backoff::Backoff;
+use crate::jobs::NewJob;
+use crate::shutdown::Shutdown;
+use crate::store::{Conversation, InboundEvent, InboundState, InboundStore, StoreResult, TurnCommit, TurnResult};
+
+/// What processing one event decided.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Turn {
+    /// The conversation's new state (`None` keeps it).
+    pub state: Option<serde_json::Value>,
+    /// `Processed`, or `Ignored` for events that need nothing.
+    pub outcome: InboundState,
+    /// Jobs to enqueue with the state (messages to send…).
+    pub jobs: Vec<NewJob>,
+}
+
+impl Turn {
+    /// Nothing to do for this event.
+    pub fn ignored() -> Self {
+        Self { state: None, outcome: InboundState::Ignored, jobs: Vec::new() }
+    }
+}
+
+/// Decides what an event means. Must not write anything itself: the worker commits the turn.
+#[async_trait]
+pub trait EventProcessor: Send + Sync {
+    async fn process(
+        &self,
+        event: &InboundEvent,
+        conversation: Option<&Conversation>,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Turn>;
+}
+
+/// Settings of the conversation worker.
+#[derive(Debug, Clone)]
+pub struct ConversationSettings {
+    /// Citizens processed at the same time by this process.
+    pub concurrency: u32,
+    /// How long a citizen stays leased to this worker.
+    pub lease: Duration,
+    pub poll_interval: Duration,
+    /// Attempts before an event is given up (kept as failed).
+    pub max_attempts: i32,
+    pub backoff: Backoff,
+}
+
+impl Default for ConversationSettings {
+    fn default() -> Self {
+        Self {
+            concurrency: 32,
+            lease: Duration::seconds(60),
+            poll_interval: Duration::milliseconds(500),
+            max_attempts: 5,
+            backoff: Backoff { base: Duration::seconds(1), max: Duration::minutes(5) },
+        }
+    }
+}
+
+/// Processes inbound events of this process (and, on PostgreSQL, shares the work with others).
+pub struct ConversationWorker {
+    store: Arc<dyn InboundStore>,
+    processor: Arc<dyn EventProcessor>,
+    clock: SharedClock,
+    settings: ConversationSettings,
+    worker_id: String,
+    wake: Arc<Notify>,
+    /// Woken after commits that enqueued jobs, so the job workers start at once.
+    jobs_wake: Option<Arc<Notify>>,
+}
+
+/// Events processed per claimed citizen before the lease is handed back.
+const EVENTS_PER_CLAIM: u32 = 50;
+
+impl ConversationWorker {
+    pub fn new(
+        store: Arc<dyn InboundStore>,
+        processor: Arc<dyn EventProcessor>,
+        clock: SharedClock,
+        settings: ConversationSettings,
+        worker_id: impl Into<String>,
+        wake: Arc<Notify>,
+    ) -> Self {
+        Self { store, processor, clock, settings, worker_id: worker_id.into(), wake, jobs_wake: None }
+    }
+
+    /// Wake this notifier after each commit that enqueued jobs.
+    #[must_use]
+    pub fn waking_jobs(mut self, jobs_wake: Arc<Notify>) -> Self {
+        self.jobs_wake = Some(jobs_wake);
+        self
+    }
+
+    /// Processes every citizen that is due now, until none is left. Returns events handled.
+    /// For tests with a manual clock and for one-shot commands.
+    pub async fn run_until_idle(&self) -> StoreResult<usize> {
+        let mut handled = 0;
+        loop {
+            let citizens = self.claim(self.settings.concurrency).await?;
+            if citizens.is_empty() {
+                return Ok(handled);
+            }
+            for citizen in citizens {
+                handled += self.process_citizen(&citizen).await;
+            }
+        }
+    }
+
+    /// Runs until `shutdown`; in-flight citizens finish their current event.
+    pub async fn run(self: Arc<Self>, mut shutdown: Shutdown) {
+        let slots = Arc::new(Semaphore::new(self.settings.concurrency as usize));
+        let mut tasks = JoinSet::new();
+        let poll = self.settings.poll_interval.to_std().unwrap_or(std::time::Duration::from_millis(500));
+        while !shutdown.is_triggered() {
+            while tasks.try_join_next().is_some() {}
+            let free = u32::try_from(slots.available_permits()).unwrap_or(u32::MAX);
+            let citizens = if free == 0 {
+                Vec::new()
+            } else {
+                self.claim(free).await.unwrap_or_else(|e| {
+                    tracing::error!(error = %e, "claiming citizens failed; will retry");
+                    Vec::new()
+                })
+            };
+            let idle = citizens.is_empty();
+            for citizen in citizens {
+                let Ok(permit) = slots.clone().acquire_owned().await else { break };
+                let worker = self.clone();
+                tasks.spawn(async move {
+                    worker.process_citizen(&citizen).await;
+                    drop(permit);
+                });
+            }
+            if idle {
+                tokio::select! {
+                    () = self.wake.notified() => {}
+                    () = tokio::time::sleep(poll) => {}
+                    () = shutdown.wait() => {}
+                    Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
+                }
+            }
+        }
+        while tasks.join_next().await.is_some() {}
+    }
+
+    async fn claim(&self, limit: u32) -> StoreResult<Vec<String>> {
+        let now = self.clock.now();
+        self.store.claim_citizens(&self.worker_id, limit, now, now + self.settings.lease).await
+    }
+
+    /// Processes a leased citizen's pending events in order; returns how many were handled.
+    async fn process_citizen(&self, citizen: &str) -> usize {
+        let mut handled = 0;
+        let outcome = self.process_events(citizen, &mut handled).await;
+        match outcome {
+            Ok(Release::Yes) => {
+                if let Err(e) = self.store.release_citizen(citizen, &self.worker_id).await {
+                    tracing::error!(error = %e, "releasing a citizen failed; the lease will expire");
+                }
+            }
+            Ok(Release::AlreadyReleased) => {}
+            Err(e) => {
+                tracing::error!(error = %e, "processing a citizen's events failed; the lease will expire and they are retried");
+            }
+        }
+        handled
+    }
+
+    async fn process_events(&self, citizen: &str, handled: &mut usize) -> StoreResult<Release> {
+        let events = self.store.pending_events(citizen, EVENTS_PER_CLAIM).await?;
+        let mut conversation = self.store.conversation(citizen).await?;
+        for event in events {
+            let now = self.clock.now();
+            match self.processor.process(&event, conversation.as_ref(), now).await {
+                Ok(turn) => {
+                    let has_jobs = !turn.jobs.is_empty();
+                    let commit = TurnCommit {
+                        citizen_id: citizen.to_owned(),
+                        event_id: event.id,
+                        worker: self.worker_id.clone(),
+                        state: turn.state.clone(),
+                        outcome: turn.outcome,
+                        jobs: turn.jobs,
+                    };
+                    match self.store.commit_turn(&commit, self.clock.now()).await? {
+                        TurnResult::Committed => {
+                            *handled += 1;
+                            if let (Some(state), Some(conversation)) = (turn.state, conversation.as_mut()) {
+                                conversation.state = Some(state);
+                                conversation.version += 1;
+                            }
+                            if has_jobs {
+                                if let Some(wake) = &self.jobs_wake {
+                                    wake.notify_one();
+                                }
+                            }
+                        }
+                        TurnResult::AlreadyDone => {}
+                        TurnResult::LeaseLost => {
+                            tracing::warn!(
+                                event = event.id,
+                                "lost a citizen's lease mid-way; another worker continues"
+                            );
+                            return Ok(Release::AlreadyReleased);
+                        }
+                    }
+                }
+                Err(e) => {
+                    let error = format!("{e:#}");
+                    let attempt = u32::try_from(event.attempts + 1).unwrap_or(1);
+                    let retry_at = now + self.settings.backoff.delay(attempt, rand::random::<f64>());
+                    let gave_up = self
+                        .store
+                        .fail_event(event.id, &self.worker_id, &error, self.settings.max_attempts, retry_at, now)
+                        .await?;
+                    if gave_up {
+                        tracing::error!(event = event.id, event_name = %event.event_name, %error, "event given up after repeated failures; kept as failed");
+                    } else {
+                        tracing::warn!(event = event.id, event_name = %event.event_name, %error, %retry_at, "processing an event failed; will retry");
+                    }
+                    return Ok(Release::AlreadyReleased);
+                }
+            }
+        }
+        Ok(Release::Yes)
+    }
+}
+
+enum Release {
+    Yes,
+    AlreadyReleased,
+}
