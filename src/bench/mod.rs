@@ -1,0 +1,6 @@
+//! Benchmarks run from the command line (`tongdai bench …`): load generators and the summaries
+//! written up in BENCHMARKS.md.
+
+pub mod http1;
+pub mod stats;
+pub mod webhook;
