@@ -11,6 +11,7 @@ pub mod health;
 pub mod jobs;
 pub mod metrics;
 pub mod shutdown;
+pub mod sim;
 pub mod store;
 pub mod surveys;
 pub mod tickets;
