@@ -8,4 +8,5 @@ mod cli;
 mod http;
 mod layout;
 mod queue;
+mod sim;
 mod store_contract;
