@@ -150,8 +150,9 @@ impl Simulator {
         &self.shared.config
     }
 
-    /// The fake Zalo API, the chat page and the control API, to mount at `/sim`.
-    pub fn router(&self) -> Router {
+    /// The fake Zalo API, the chat page and the control API, to mount at `/sim` with
+    /// `Router::nest` in a router of any state type (`S` is inferred there).
+    pub fn router<S: Clone + Send + Sync + 'static>(&self) -> Router<S> {
         api::routes().merge(chat::routes()).merge(control::routes()).with_state(self.clone())
     }
 

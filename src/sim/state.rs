@@ -405,6 +405,16 @@ impl OAuthFailure {
     }
 }
 
+/// A phone number as ZNS accepts it (reference §6: `84…`, `+84…`, `0…`, or the bare
+/// subscriber number), normalized to `84…`; `None` when it is not a Vietnamese mobile.
+pub fn zns_phone(input: &str) -> Option<String> {
+    normalize_vn_phone(input).ok().or_else(|| {
+        let digits = input.trim();
+        let bare = digits.len() == 9 && digits.bytes().all(|b| b.is_ascii_digit());
+        bare.then(|| normalize_vn_phone(&format!("0{digits}")).ok()).flatten()
+    })
+}
+
 /// A freshly issued token pair.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TokenPair {
@@ -838,7 +848,7 @@ impl SimState {
         development: bool,
         now: DateTime<Utc>,
     ) -> Result<ZnsSent, ZaloFailure> {
-        let phone = normalize_vn_phone(phone).map_err(|_| ZaloFailure::for_code(-108))?;
+        let phone = zns_phone(phone).ok_or_else(|| ZaloFailure::for_code(-108))?;
         let remaining = self.take_template_quota(now)?;
         let user_id = self.citizen_order.iter().find(|id| self.citizens[*id].phone.as_deref() == Some(&phone)).cloned();
         let send = TemplateSend {
@@ -1242,6 +1252,10 @@ mod tests {
             -108
         );
         assert_eq!(s.template_sends()[0].phone.as_deref(), Some("84987654321"));
+        assert_eq!(zns_phone("987654321").as_deref(), Some("84987654321"));
+        assert_eq!(zns_phone("+84 987 654 321").as_deref(), Some("84987654321"));
+        assert_eq!(zns_phone("12345"), None);
+        assert_eq!(zns_phone("287654321"), None);
     }
 
     #[test]

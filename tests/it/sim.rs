@@ -65,7 +65,7 @@ fn harness_with(adjust: impl FnOnce(&mut SimConfig)) -> Harness {
     config.rate_limit_per_minute = None;
     adjust(&mut config);
     let sim = Simulator::new(config, clock.clone()).unwrap();
-    let router = Router::new().nest("/sim", sim.router());
+    let router: Router = Router::new().nest("/sim", sim.router());
     let token = sim.initial_tokens().access_token;
     Harness { sim, router, clock, token }
 }
@@ -681,6 +681,14 @@ async fn chat_page_renders_and_its_forms_work_without_javascript() {
     let fragment = h.get(&format!("/sim/conversation/{user}"), None).await;
     assert_eq!(fragment.headers["x-sim-version"], h.sim.conversation_version(&user).to_string().as_str());
     assert!(fragment.text.contains("#csat:5"));
+
+    // The demo mounts the router inside the service's router, whatever its state type.
+    let service: Router = Router::new()
+        .route("/healthz", axum::routing::get(|State(n): State<u32>| async move { n.to_string() }))
+        .nest("/sim", h.sim.router())
+        .with_state(7_u32);
+    let page = service.oneshot(Request::get("/sim").body(Body::empty()).unwrap()).await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
 
     let created =
         h.form("/sim/citizens", &[], "display_name=L%C3%AA+V%C4%83n+C%C6%B0%E1%BB%9Dng&phone=0901234567").await;

@@ -20,7 +20,13 @@
     return fetch(base + "/conversation/" + encodeURIComponent(user), { cache: "no-store" }).then(function (r) {
       if (!r.ok) return;
       version = r.headers.get("X-Sim-Version") || version;
-      return r.text().then(function (html) { list.innerHTML = html; scrollDown(); });
+      return r.text().then(function (html) {
+        list.innerHTML = html;
+        scrollDown();
+        // "Nhắn tin" (user_click_chatnow) exists only before the first message.
+        var chatnow = document.querySelector('form[action$="/chatnow"]');
+        if (chatnow && list.querySelector(".row")) chatnow.remove();
+      });
     });
   }
   function poll() {
