@@ -99,11 +99,12 @@ fn action_from_form(action: &str, form: &HashMap<String, String>) -> Result<Citi
         "text" => CitizenAction::Text(field("text")),
         "tap" => {
             let target = field("target");
-            let index = |rest: &str| rest.parse::<usize>().map_err(|_| SimError::Invalid("bad button".into()));
+            let bad = || SimError::NoSuchTarget { msg_id: field("msg_id"), target: field("target") };
+            let index = |rest: &str| rest.parse::<usize>().map_err(|_| bad());
             let target = match target.split_at_checked(1) {
                 Some(("b", rest)) => TapTarget::Button(index(rest)?),
                 Some(("e", rest)) => TapTarget::Element(index(rest)?),
-                _ => return Err(SimError::Invalid("bad button".into())),
+                _ => return Err(bad()),
             };
             CitizenAction::Tap { msg_id: field("msg_id"), target }
         }
@@ -127,7 +128,7 @@ fn action_from_form(action: &str, form: &HashMap<String, String>) -> Result<Citi
             user_dob: None,
             gender: None,
         }),
-        other => return Err(SimError::Invalid(format!("unknown action {other}"))),
+        other => return Err(SimError::UnknownAction(other.to_owned())),
     })
 }
 
@@ -176,21 +177,19 @@ async fn citizen_action(
 fn vietnamese_error(error: &SimError) -> String {
     match error {
         SimError::UnknownCitizen(_) => "Không có người dân mô phỏng này.".to_owned(),
-        SimError::UnknownMessage(_) => "Không tìm thấy tin nhắn này.".to_owned(),
+        SimError::UnknownMessage(_) | SimError::NoSuchTarget { .. } => {
+            "Không tìm thấy tin nhắn hoặc nút này.".to_owned()
+        }
         SimError::NoSuchButton(title) => format!("Không có nút «{title}»."),
         SimError::UnknownTemplate(_) => "Không tìm thấy tin nhắn mẫu này.".to_owned(),
         SimError::AlreadyRated(_) => "Bạn đã đánh giá tin nhắn này rồi.".to_owned(),
-        SimError::Invalid(detail) if detail.contains("empty message") => "Hãy nhập nội dung tin nhắn.".to_owned(),
-        SimError::Invalid(detail) if detail.contains("name and a phone") => {
-            "Vui lòng nhập họ tên và số điện thoại.".to_owned()
-        }
-        SimError::Invalid(detail) if detail.contains("rating is 1 to 5") => {
-            "Hãy chọn mức đánh giá từ 1 đến 5.".to_owned()
-        }
-        SimError::Invalid(detail) if detail.contains("user_click_chatnow") => {
-            "«Nhắn tin» chỉ dùng được trước tin nhắn đầu tiên.".to_owned()
-        }
-        SimError::Invalid(detail) => format!("Không thực hiện được: {detail}"),
+        SimError::InvalidRating(_) => "Hãy chọn mức đánh giá từ 1 đến 5.".to_owned(),
+        SimError::EmptyMessage => "Hãy nhập nội dung tin nhắn.".to_owned(),
+        SimError::IncompleteInfo => "Vui lòng nhập họ tên và số điện thoại.".to_owned(),
+        SimError::InvalidLocation => "Vị trí không hợp lệ.".to_owned(),
+        SimError::AlreadyChatted => "«Nhắn tin» chỉ dùng được trước tin nhắn đầu tiên.".to_owned(),
+        SimError::NotAQuery(title) => format!("Nút «{title}» mở liên kết, không gửi tin cho Official Account."),
+        SimError::UnknownAction(_) => "Thao tác không được hỗ trợ.".to_owned(),
     }
 }
 

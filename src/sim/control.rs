@@ -43,8 +43,15 @@ impl From<SimError> for ApiError {
             SimError::UnknownCitizen(_) | SimError::UnknownMessage(_) | SimError::UnknownTemplate(_) => {
                 ApiError::NotFound(error.to_string())
             }
-            SimError::AlreadyRated(_) => ApiError::Conflict(error.to_string()),
-            SimError::NoSuchButton(_) | SimError::Invalid(_) => ApiError::BadRequest(error.to_string()),
+            SimError::AlreadyRated(_) | SimError::AlreadyChatted => ApiError::Conflict(error.to_string()),
+            SimError::UnknownAction(_) => ApiError::NotFound(error.to_string()),
+            SimError::NoSuchButton(_)
+            | SimError::NoSuchTarget { .. }
+            | SimError::InvalidRating(_)
+            | SimError::EmptyMessage
+            | SimError::IncompleteInfo
+            | SimError::InvalidLocation
+            | SimError::NotAQuery(_) => ApiError::BadRequest(error.to_string()),
         }
     }
 }

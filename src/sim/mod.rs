@@ -418,7 +418,7 @@ mod actions {
         let event = match action {
             CitizenAction::Text(text) => {
                 if text.trim().is_empty() {
-                    return Err(SimError::Invalid("an empty message cannot be sent".into()));
+                    return Err(SimError::EmptyMessage);
                 }
                 state.push_message(user_id, &msg_id, from_citizen, Content::Text { text: text.clone() }, now)?;
                 factory.user_send_text(&citizen, &msg_id, &text, now)
@@ -441,7 +441,7 @@ mod actions {
             CitizenAction::Location { latitude, longitude, label } => {
                 let valid = |v: &str, max: f64| v.trim().parse::<f64>().is_ok_and(|f| f.abs() <= max);
                 if !valid(&latitude, 90.0) || !valid(&longitude, 180.0) {
-                    return Err(SimError::Invalid("latitude and longitude must be decimal degrees".into()));
+                    return Err(SimError::InvalidLocation);
                 }
                 let content = Content::Location {
                     latitude: latitude.clone(),
@@ -478,9 +478,7 @@ mod actions {
             }
             CitizenAction::ChatNow => {
                 if state.messages(user_id)?.iter().any(|m| !matches!(m.content, Content::Notice { .. })) {
-                    return Err(SimError::Invalid(
-                        "Zalo sends user_click_chatnow only to users who never chatted with the OA".into(),
-                    ));
+                    return Err(SimError::AlreadyChatted);
                 }
                 let text = "Bạn đã bấm «Nhắn tin» trên trang của Official Account".to_owned();
                 state.push_message(user_id, &msg_id, from_citizen, Content::Notice { text }, now)?;
@@ -488,7 +486,7 @@ mod actions {
             }
             CitizenAction::SubmitInfo(mut info) => {
                 if info.name.trim().is_empty() || info.phone.trim().is_empty() {
-                    return Err(SimError::Invalid("the form needs a name and a phone number".into()));
+                    return Err(SimError::IncompleteInfo);
                 }
                 info.phone = normalize_vn_phone(&info.phone).unwrap_or_else(|_| info.phone.trim().to_owned());
                 state.mark_info_answered(user_id, None)?;
@@ -537,9 +535,7 @@ mod actions {
         now: DateTime<Utc>,
     ) -> Result<OutgoingEvent, SimError> {
         let Some((payload, visible)) = action.query() else {
-            return Err(SimError::Invalid(format!(
-                "\"{title}\" opens a link, the dialer or SMS in the app; it sends nothing to the OA"
-            )));
+            return Err(SimError::NotAQuery(title.to_owned()));
         };
         let msg_id = ids::message_id();
         let content = Content::Tap { title: title.to_owned(), payload: payload.to_owned(), visible };
@@ -580,7 +576,7 @@ mod actions {
             .into_iter()
             .find(|(t, _, _)| *t == target)
             .and_then(|(_, title, action)| action.map(|a| (title.to_owned(), a.clone())))
-            .ok_or_else(|| SimError::Invalid(format!("message {msg_id} has no such button")))
+            .ok_or_else(|| SimError::NoSuchTarget { msg_id: msg_id.to_owned(), target: format!("{target:?}") })
     }
 
     fn find_by_title(state: &SimState, user_id: &str, title: &str) -> Result<Action, SimError> {

@@ -529,8 +529,22 @@ pub enum SimError {
     UnknownTemplate(String),
     #[error("the template message {0} was already rated")]
     AlreadyRated(String),
-    #[error("{0}")]
-    Invalid(String),
+    #[error("a rating is 1 to 5, not {0}")]
+    InvalidRating(u8),
+    #[error("an empty message cannot be sent")]
+    EmptyMessage,
+    #[error("the information form needs a name and a phone number")]
+    IncompleteInfo,
+    #[error("latitude and longitude must be decimal degrees")]
+    InvalidLocation,
+    #[error("Zalo sends user_click_chatnow only to users who never chatted with the OA")]
+    AlreadyChatted,
+    #[error("\"{0}\" opens a link, the dialer or SMS in the app; it sends nothing to the OA")]
+    NotAQuery(String),
+    #[error("no citizen action `{0}`")]
+    UnknownAction(String),
+    #[error("message {msg_id} has no button or element {target}")]
+    NoSuchTarget { msg_id: String, target: String },
 }
 
 #[derive(Debug, Clone, Default)]
@@ -923,7 +937,7 @@ impl SimState {
         now: DateTime<Utc>,
     ) -> Result<TemplateSend, SimError> {
         if !(1..=5).contains(&rate) {
-            return Err(SimError::Invalid(format!("a rating is 1 to 5, not {rate}")));
+            return Err(SimError::InvalidRating(rate));
         }
         let index = *self.template_index.get(msg_id).ok_or_else(|| SimError::UnknownTemplate(msg_id.to_owned()))?;
         let send = &mut self.templates[index];
@@ -1267,7 +1281,7 @@ mod tests {
         let rated = s.rate_template(&sent.msg_id, 4, Some("Tốt".into()), at(2)).expect("rated");
         assert_eq!(rated.tracking_id.as_deref(), Some("dossier-1"));
         assert_eq!(s.rate_template(&sent.msg_id, 5, None, at(2)), Err(SimError::AlreadyRated(sent.msg_id.clone())));
-        assert!(matches!(s.rate_template(&sent.msg_id, 6, None, at(2)), Err(SimError::Invalid(_))));
+        assert!(matches!(s.rate_template(&sent.msg_id, 6, None, at(2)), Err(SimError::InvalidRating(6))));
         let messages = s.messages(&c.user_id).expect("known");
         assert!(matches!(messages[0].content, Content::Template { rating: Some(4), .. }));
         assert!(matches!(messages[1].content, Content::Rating { rate: 4, .. }));

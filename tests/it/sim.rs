@@ -736,6 +736,12 @@ async fn control_api_round_trips_a_conversation() {
     let version = h.get(&format!("/sim/api/citizens/{user}/version"), None).await.json();
     assert_eq!(version["version"], newer["version"]);
 
+    let info = json!({"name": "Phạm Văn Dũng", "phone": "0987111222", "address": "5 Lê Lợi", "ward": "Phường 1", "city": "Hậu Giang"});
+    let submitted = h.api(&format!("/sim/api/citizens/{user}/submit-info"), None, &info).await.json();
+    assert_eq!(submitted["event_name"], "user_submit_info", "{submitted}");
+    assert_eq!(h.sim.citizen(&user).unwrap().shared_info.unwrap().address, "5 Lê Lợi");
+    let chatnow = h.api(&format!("/sim/api/citizens/{user}/chatnow"), None, &json!({})).await;
+    assert_eq!(chatnow.status, StatusCode::CONFLICT, "only before the first message");
     let unknown = h.api("/sim/api/citizens/123/text", None, &json!({"text": "x"})).await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
     let no_button = h.api(&format!("/sim/api/citizens/{user}/tap"), None, &json!({"title": "Không có"})).await;
@@ -755,7 +761,7 @@ async fn control_api_round_trips_a_conversation() {
         0
     );
     let deliveries = h.get("/sim/api/deliveries", None).await.json();
-    assert_eq!(deliveries.as_array().unwrap().len(), 2);
+    assert_eq!(deliveries.as_array().unwrap().len(), 3);
     let state = h.get("/sim/api/state", None).await.json();
     assert_eq!(state["base_urls"]["api_base"], "http://127.0.0.1:1/sim/openapi");
     assert_eq!(state["base_urls"]["oauth_base"], "http://127.0.0.1:1/sim/oauth");
