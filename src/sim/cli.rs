@@ -124,7 +124,8 @@ pub async fn run(args: SimArgs) -> anyhow::Result<()> {
         Some(url) => println!("Webhook events go to {url}"),
         None => println!("No --webhook-url: webhook events are only recorded"),
     }
-    let app: Router = Router::new().nest("/sim", sim.router()).route("/", get(|| async { Redirect::to("/sim") }));
+    let to_chat = get(|| async { Redirect::to("/sim") });
+    let app: Router = Router::new().nest("/sim", sim.router()).route("/", to_chat.clone()).route("/sim/", to_chat);
     axum::serve(listener, app).with_graceful_shutdown(crate::shutdown::os_signal()).await.context("serving HTTP")?;
     Ok(())
 }
