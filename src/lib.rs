@@ -13,6 +13,7 @@ pub mod inbound;
 pub mod jobs;
 pub mod metrics;
 pub mod shutdown;
+pub mod sim;
 pub mod store;
 pub mod surveys;
 pub mod tickets;

@@ -1,4 +1,4 @@
-//! The `tongdai` command line: serve, migrate, config check.
+//! The `tongdai` command line: serve, migrate, sim, config check.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -26,6 +26,8 @@ enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Run the Zalo simulator (fake Zalo API, webhook sender and chat page) on its own.
+    Sim(Box<tongdai::sim::cli::SimArgs>),
     /// Configuration tools.
     Config {
         #[command(subcommand)]
@@ -73,6 +75,7 @@ fn main() -> ExitCode {
             Command::Migrate => tongdai::app::open_store(&loaded.config).await.map(|store| {
                 tracing::info!(backend = store.kind.name(), "migrations applied");
             }),
+            Command::Sim(args) => tongdai::sim::cli::run(*args).await,
             Command::Config { .. } => Ok(()),
         }
     });

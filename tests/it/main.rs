@@ -10,4 +10,5 @@ mod http;
 mod inbound;
 mod layout;
 mod queue;
+mod sim;
 mod store_contract;
