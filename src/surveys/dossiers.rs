@@ -10,7 +10,9 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::model::{Dossier, DossierChannel, DossierOutcome, Level};
+use super::service::SurveyService;
 use crate::bot::text::fold;
+use crate::store::StoreResult;
 use crate::zalo::phone::normalize_vn_phone;
 
 /// Field names of a dossier row, in the order of the CSV header.
@@ -274,6 +276,44 @@ pub fn validate_batch(rows: &[Map<String, Value>], now: DateTime<Utc>) -> Vec<Re
             Ok(dossier)
         })
         .collect()
+}
+
+/// Validates and stores a batch from the API: valid rows are stored in one transaction, invalid
+/// ones (including elements that are not objects) reported; one result per element, in order.
+pub async fn import_batch(service: &SurveyService, rows: &[Value], now: DateTime<Utc>) -> StoreResult<Vec<RowResult>> {
+    let empty = Map::new();
+    let maps: Vec<&Map<String, Value>> = rows.iter().map(|row| row.as_object().unwrap_or(&empty)).collect();
+    let owned: Vec<Map<String, Value>> = maps.iter().map(|m| (*m).clone()).collect();
+    let checked: Vec<Result<Dossier, Vec<FieldError>>> = validate_batch(&owned, now)
+        .into_iter()
+        .zip(rows)
+        .map(|(result, row)| {
+            if row.is_object() {
+                result
+            } else {
+                Err(vec![FieldError::new("", "mỗi phần tử phải là một đối tượng JSON")])
+            }
+        })
+        .collect();
+    let valid: Vec<Dossier> = checked.iter().filter_map(|r| r.as_ref().ok().cloned()).collect();
+    let mut outcomes = service.store_dossiers(&valid, now, &|| {}).await?.into_iter();
+    Ok(checked
+        .into_iter()
+        .enumerate()
+        .map(|(index, result)| match result {
+            Ok(dossier) => RowResult {
+                index,
+                code: Some(dossier.code),
+                status: outcomes.next().map_or(RowStatus::Error, RowStatus::from),
+                errors: Vec::new(),
+            },
+            Err(errors) => RowResult { index, code: code_of(maps[index]), status: RowStatus::Error, errors },
+        })
+        .collect())
+}
+
+fn code_of(row: &Map<String, Value>) -> Option<String> {
+    row.get("code").and_then(Value::as_str).map(str::trim).filter(|c| !c.is_empty()).map(str::to_owned)
 }
 
 #[cfg(test)]

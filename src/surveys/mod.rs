@@ -10,6 +10,7 @@ pub mod definition;
 pub mod dispatch;
 pub mod dossiers;
 pub mod form;
+pub mod import_cli;
 pub mod link;
 pub mod load;
 pub mod messages;

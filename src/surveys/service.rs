@@ -7,12 +7,11 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use chrono::{DateTime, Duration, Utc};
-use serde_json::{Map, Value};
 
 use super::answer::AnswerValue;
 use super::chat::{self, ChatContext, ChatOutcome, ChatSurvey, Rejection};
 use super::definition::{SurveyCatalog, SurveyDefinition};
-use super::dossiers::{validate_batch, FieldError, RowResult, RowStatus};
+use super::dossiers::FieldError;
 use super::form::{read_form, FormErrors};
 use super::link::{LinkError, LinkSigner};
 use super::messages::{SendContent, SendKind, OPT_OUT_CONFIRMATION};
@@ -161,27 +160,6 @@ impl SurveyService {
     }
 
     // ---- dossiers ------------------------------------------------------------------------
-
-    /// Validates and stores an API batch: valid rows are stored (in one transaction), invalid
-    /// ones reported; one result per row, in order.
-    pub async fn import_batch(&self, rows: &[Map<String, Value>], now: DateTime<Utc>) -> StoreResult<Vec<RowResult>> {
-        let checked = validate_batch(rows, now);
-        let valid: Vec<Dossier> = checked.iter().filter_map(|r| r.as_ref().ok().cloned()).collect();
-        let mut outcomes = self.store_dossiers(&valid, now, &|| {}).await?.into_iter();
-        Ok(checked
-            .into_iter()
-            .enumerate()
-            .map(|(index, result)| match result {
-                Ok(dossier) => RowResult {
-                    index,
-                    code: Some(dossier.code),
-                    status: outcomes.next().map_or(RowStatus::Error, RowStatus::from),
-                    errors: Vec::new(),
-                },
-                Err(errors) => RowResult { index, code: code_of(&rows[index]), status: RowStatus::Error, errors },
-            })
-            .collect())
-    }
 
     /// Stores validated dossiers in one transaction; `on_row` is called once per row (progress).
     pub async fn store_dossiers(
@@ -452,10 +430,6 @@ pub struct DispatchSummary {
     pub skipped: usize,
     pub reminded: usize,
     pub expired: u64,
-}
-
-fn code_of(row: &Map<String, Value>) -> Option<String> {
-    row.get("code").and_then(Value::as_str).map(str::trim).filter(|c| !c.is_empty()).map(str::to_owned)
 }
 
 /// Field errors of a row as `field: message` lines (for the CLI report).

@@ -10,3 +10,4 @@ mod inbound;
 mod layout;
 mod queue;
 mod store_contract;
+mod survey_store;
