@@ -143,6 +143,7 @@ pub fn read_csv(bytes: &[u8]) -> Result<CsvFile, Vec<CsvProblem>> {
         }
     }
     let mut rows = Vec::new();
+    let mut lines = LineCounter::default();
     for record in records {
         let record = match record {
             Ok(record) => record,
@@ -151,7 +152,7 @@ pub fn read_csv(bytes: &[u8]) -> Result<CsvFile, Vec<CsvProblem>> {
                 continue;
             }
         };
-        let line = record.position().map_or(0, csv::Position::line);
+        let line = record.position().map_or(0, |p| lines.line_at(bytes, p.byte()));
         if record.iter().all(|cell| cell.trim().is_empty()) {
             continue;
         }
@@ -167,6 +168,29 @@ pub fn read_csv(bytes: &[u8]) -> Result<CsvFile, Vec<CsvProblem>> {
         Ok(CsvFile { columns, rows })
     } else {
         Err(problems)
+    }
+}
+
+/// Line numbers from byte offsets (the csv crate's own line count drifts with CRLF endings).
+#[derive(Default)]
+struct LineCounter {
+    byte: usize,
+    newlines: u64,
+}
+
+impl LineCounter {
+    /// The 1-based line of the record reported at byte `offset` (which may point at the line
+    /// break before it); offsets must not decrease between calls.
+    fn line_at(&mut self, bytes: &[u8], offset: u64) -> u64 {
+        let mut offset = usize::try_from(offset).unwrap_or(usize::MAX).min(bytes.len());
+        while bytes.get(offset).is_some_and(|b| matches!(b, b'\r' | b'\n')) {
+            offset += 1;
+        }
+        if offset > self.byte {
+            self.newlines += bytes[self.byte..offset].iter().filter(|b| **b == b'\n').count() as u64;
+            self.byte = offset;
+        }
+        self.newlines + 1
     }
 }
 
@@ -243,15 +267,17 @@ mod tests {
         let header = FIELDS.join(",");
         let good = "HS-1,1.001,Khai sinh,Hộ tịch,X1,UBND xã,xa,2026-03-05T08:00:00+07:00,2026-03-09T10:00:00+07:00,truc_tiep,,,";
         let bad = "HS-2,1.001,\"Khai sinh\nđa dòng\",Hộ tịch,X1,UBND xã,phường,2026-03-05T08:00:00+07:00,hôm qua,truc_tiep,,0243,";
-        let text = format!("{header}\n{good}\n{bad}\n{good}\n");
-        let file = read_csv(text.as_bytes()).expect("structure is fine");
-        let problems: Vec<String> =
-            check_rows(&file, now()).expect_err("invalid").iter().map(ToString::to_string).collect();
-        assert_eq!(problems.len(), 4, "{problems:?}");
-        assert!(problems[0].starts_with("dòng 3, cột G (level): \"phường\" không hợp lệ"), "{problems:?}");
-        assert!(problems[1].starts_with("dòng 3, cột I (completed_at): \"hôm qua\""), "{problems:?}");
-        assert!(problems[2].starts_with("dòng 3, cột L (phone): "), "{problems:?}");
-        assert_eq!(problems[3], "dòng 5, cột A (code): mã hồ sơ \"HS-1\" trùng với dòng 2 của tệp");
+        for newline in ["\n", "\r\n"] {
+            let text = [header.as_str(), good, bad, good, ""].join(newline);
+            let file = read_csv(text.as_bytes()).expect("structure is fine");
+            let problems: Vec<String> =
+                check_rows(&file, now()).expect_err("invalid").iter().map(ToString::to_string).collect();
+            assert_eq!(problems.len(), 4, "{problems:?}");
+            assert!(problems[0].starts_with("dòng 3, cột G (level): \"phường\" không hợp lệ"), "{problems:?}");
+            assert!(problems[1].starts_with("dòng 3, cột I (completed_at): \"hôm qua\""), "{problems:?}");
+            assert!(problems[2].starts_with("dòng 3, cột L (phone): "), "{problems:?}");
+            assert_eq!(problems[3], "dòng 5, cột A (code): mã hồ sơ \"HS-1\" trùng với dòng 2 của tệp");
+        }
     }
 
     #[test]

@@ -11,3 +11,4 @@ mod layout;
 mod queue;
 mod store_contract;
 mod survey_store;
+mod surveys;

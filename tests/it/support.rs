@@ -128,8 +128,13 @@ pub fn app_state(
 
 /// The survey service on `db` with the embedded definitions and a fixed link key.
 pub fn survey_service(db: &TestDb, config: &tongdai::config::Config) -> tongdai::surveys::SurveyService {
+    survey_service_on(&db.store, config)
+}
+
+/// The survey service on `store` (e.g. a second connection pool to the same database).
+pub fn survey_service_on(store: &Store, config: &tongdai::config::Config) -> tongdai::surveys::SurveyService {
     tongdai::surveys::SurveyService::new(
-        db.store.surveys.clone(),
+        store.surveys.clone(),
         tongdai::surveys::embedded().unwrap(),
         tongdai::surveys::settings::SurveySettings::from_config(config),
         tongdai::calendar::working::WorkingCalendar::vietnam_default().unwrap(),
