@@ -428,7 +428,7 @@ mod tests {
                 return "Nên có thêm ghế chờ.".to_owned();
             }
             assert_eq!(buttons.len(), 5, "{step}: one button per scale value");
-            assert!(message.display_text().contains(&format!("/6: ")), "{}", message.display_text());
+            assert!(message.display_text().contains("/6: "), "{}", message.display_text());
             buttons.iter().find(|(title, _)| title == "Hài lòng").expect("button").1.clone()
         });
         let steps: Vec<&str> = advances.iter().map(|a| a.expected_step.as_str()).collect();

@@ -51,9 +51,8 @@ impl LinkSigner {
 
     fn mac(&self, message: &[u8]) -> [u8; MAC_LEN] {
         // HMAC accepts keys of any length, so this cannot fail.
-        let mut mac = match HmacSha256::new_from_slice(&self.key) {
-            Ok(mac) => mac,
-            Err(_) => return [0; MAC_LEN],
+        let Ok(mut mac) = HmacSha256::new_from_slice(&self.key) else {
+            return [0; MAC_LEN];
         };
         mac.update(message);
         mac.finalize().into_bytes().into()

@@ -61,8 +61,8 @@ pub enum FeedbackOutcome {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FormAccess {
     Open {
-        instance: SurveyInstance,
-        dossier: Dossier,
+        instance: Box<SurveyInstance>,
+        dossier: Box<Dossier>,
     },
     AlreadyAnswered,
     Expired,
@@ -368,7 +368,7 @@ impl SurveyService {
             InstanceState::Answered => FormAccess::AlreadyAnswered,
             _ if instance.is_expired(now) => FormAccess::Expired,
             InstanceState::Sent | InstanceState::Answering => match self.store.dossier(&instance.dossier_code).await? {
-                Some(dossier) => FormAccess::Open { instance, dossier },
+                Some(dossier) => FormAccess::Open { instance: Box::new(instance), dossier: Box::new(dossier) },
                 None => FormAccess::Invalid,
             },
             _ => FormAccess::Invalid,
@@ -383,7 +383,7 @@ impl SurveyService {
         now: DateTime<Utc>,
     ) -> StoreResult<FormResult> {
         let instance = match self.form_access(link_token, now).await? {
-            FormAccess::Open { instance, .. } => instance,
+            FormAccess::Open { instance, .. } => *instance,
             FormAccess::AlreadyAnswered => return Ok(FormResult::AlreadyAnswered),
             FormAccess::Expired => return Ok(FormResult::Expired),
             FormAccess::Invalid => return Ok(FormResult::InvalidLink),

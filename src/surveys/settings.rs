@@ -94,7 +94,7 @@ pub fn config_problems(config: &Config) -> Vec<String> {
         ));
     }
     let base = survey.public_base_url.trim();
-    if !base.is_empty() && !(base.starts_with("https://") || base.starts_with("http://")) {
+    if !(base.is_empty() || base.starts_with("https://") || base.starts_with("http://")) {
         problems.push(format!("`survey.public_base_url`: `{base}` must start with https:// or http://"));
     }
     match load_catalog(survey) {

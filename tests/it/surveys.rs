@@ -47,10 +47,10 @@ struct Fixture {
 
 fn fixture(db: TestDb, config: Config, start: DateTime<Utc>) -> Fixture {
     let clock = Arc::new(ManualClock::new(start));
-    let mut state = crate::support::app_state(&db, config.clone(), None);
+    let service = Arc::new(crate::support::survey_service(&db, &config));
+    let mut state = crate::support::app_state(&db, config, None);
     let shared: SharedClock = clock.clone();
     state.clock = shared;
-    let service = Arc::new(crate::support::survey_service(&db, &config));
     state.surveys = service.clone();
     Fixture { db, clock, service, state }
 }
@@ -587,4 +587,47 @@ async fn concurrent_dispatchers_on_postgres_send_each_survey_once() {
     let keys: BTreeSet<String> = jobs.into_iter().filter_map(|j| j.unique_key).collect();
     assert_eq!(keys.len(), N, "one job per survey, each with its own key");
     assert!(keys.iter().all(|k| k.starts_with("survey:") && k.ends_with(":first")));
+}
+
+/// `tongdai dossiers import`: a file with an error imports nothing and exits 1 with a report
+/// naming line and column; a valid file is imported whole, and importing it again changes nothing.
+#[test]
+fn dossiers_import_command_reports_and_exits_1() {
+    let dir = std::env::temp_dir().join(format!("tongdai_import_{}_{:08x}", std::process::id(), rand::random::<u32>()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let header = tongdai::surveys::dossiers::FIELDS.join(",");
+    let row = |code: &str, channel: &str| {
+        format!("{code},1.001,Khai sinh,Hộ tịch,H27.12,UBND xã,xa,2025-01-02T08:00:00+07:00,2025-01-03T10:00:00+07:00,{channel},,0912345678,")
+    };
+    std::fs::write(
+        dir.join("bad.csv"),
+        format!("{header}\n{}\n{}\n", row("HS-1", "truc_tiep"), row("HS-2", "bưu điện")),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("good.csv"),
+        format!("\u{feff}{header}\r\n{}\r\n{}\r\n", row("HS-1", "truc_tiep"), row("HS-2", "trực tuyến")),
+    )
+    .unwrap();
+    let run = |file: &str| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_tongdai"));
+        command.current_dir(&dir).args(["dossiers", "import", file]);
+        for (key, _) in std::env::vars() {
+            if key.starts_with("TONGDAI_") {
+                command.env_remove(key);
+            }
+        }
+        command.output().unwrap()
+    };
+    let out = run("bad.csv");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("1 lỗi, không nhập hồ sơ nào"), "{stderr}");
+    assert!(stderr.contains("dòng 3, cột J (channel): \"bưu điện\" không hợp lệ"), "{stderr}");
+    let out = run("good.csv");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("đã nhập 2 hồ sơ: 2 mới, 0 cập nhật, 0 không đổi"));
+    let out = run("good.csv");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("2 không đổi"), "{}", String::from_utf8_lossy(&out.stdout));
+    let _ = std::fs::remove_dir_all(dir);
 }
