@@ -14,6 +14,8 @@ use crate::jobs::Registry;
 use crate::metrics::Metrics;
 use crate::shutdown::{self, Shutdown};
 use crate::store::Store;
+use crate::surveys::dispatch::SurveyDispatcher;
+use crate::surveys::SurveyService;
 
 /// What every HTTP handler can reach.
 #[derive(Clone)]
@@ -23,6 +25,7 @@ pub struct AppState {
     pub clock: SharedClock,
     pub metrics: Metrics,
     pub intake: Arc<Intake>,
+    pub surveys: Arc<SurveyService>,
 }
 
 /// Sets up `tracing` from the configuration. Call once, early.
@@ -97,14 +100,22 @@ pub async fn run_until_shutdown(
         metrics.clone(),
         worker_id(),
     ));
+    let (surveys, survey_warnings) =
+        SurveyService::from_config(&config, store.surveys.clone()).context("setting up surveys")?;
+    for warning in survey_warnings {
+        tracing::warn!("{warning}");
+    }
+    let surveys = Arc::new(surveys);
     let worker_task = tokio::spawn(workers.clone().run(shutdown.clone()));
     let mut scheduler = Scheduler::new();
     scheduler.every(config.jobs.rescue_interval.as_duration(), Arc::new(LeaseRescuer { store: store.jobs.clone() }));
+    scheduler
+        .every(config.survey.dispatch_interval.as_duration(), Arc::new(SurveyDispatcher { service: surveys.clone() }));
     let ticks = scheduler.spawn(&clock, &shutdown);
 
     let conversation_wake = Arc::new(tokio::sync::Notify::new());
     let intake = Arc::new(Intake::new(None, store.inbound.clone(), clock.clone(), conversation_wake));
-    let state = AppState { config: Arc::new(config), store, clock, metrics, intake };
+    let state = AppState { config: Arc::new(config), store, clock, metrics, intake, surveys };
     let router = crate::web::router(state);
     let http_shutdown = shutdown_after(stop, trigger);
     axum::serve(listener, router).with_graceful_shutdown(http_shutdown).await.context("serving HTTP")?;

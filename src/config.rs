@@ -12,14 +12,14 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
-use crate::calendar::duration::HumanDuration;
+use crate::calendar::duration::{DayRange, HumanDuration, TimeWindow};
 
 /// Prefix of configuration environment variables.
 pub const ENV_PREFIX: &str = "TONGDAI_";
 /// Environment variables that start with the prefix but are not configuration keys.
 const NON_CONFIG_ENV: &[&str] = &["TONGDAI_TEST_POSTGRES_URL", "TONGDAI_CONFIG"];
 /// Configuration keys whose values are secrets: never printed or logged.
-const SECRET_KEYS: &[&str] = &[];
+const SECRET_KEYS: &[&str] = &["survey.link_secret"];
 
 /// The whole configuration. Sections map to TOML tables.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -29,6 +29,7 @@ pub struct Config {
     pub server: ServerConfig,
     pub database: DatabaseConfig,
     pub jobs: JobsConfig,
+    pub survey: SurveyConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -139,6 +140,61 @@ impl Default for JobsConfig {
             max_attempts: 10,
             backoff_base: HumanDuration::from_secs(2),
             backoff_max: HumanDuration::from_secs(3600),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SurveyConfig {
+    /// Time after a dossier's completion before its survey may go out.
+    pub delay_after_completion: HumanDuration,
+    /// Local hours in which surveys and reminders are sent.
+    pub send_window: TimeWindow,
+    /// Weekdays on which surveys are sent.
+    pub send_days: DayRange,
+    /// Also skip public holidays and other days off.
+    pub skip_holidays: bool,
+    /// Share of dossiers surveyed, 0.0–1.0 (decided per dossier code, deterministically).
+    pub sampling_rate: f64,
+    /// A citizen surveyed less than this many days ago is not surveyed again; 0 = no cap.
+    pub min_days_between: u32,
+    /// Time after sending before the single reminder; "0s" = no reminder.
+    pub reminder_after: HumanDuration,
+    /// Time after sending after which answers are no longer accepted.
+    pub expire_after: HumanDuration,
+    /// Survey asked question by question in the chat (id of a loaded definition).
+    pub chat_survey: String,
+    /// Survey shown on the web form (id of a loaded definition).
+    pub web_survey: String,
+    /// Folder of survey definitions; empty = the definitions built into the binary.
+    pub definitions_dir: String,
+    /// Secret signing web-form links; empty = a key generated once into the data folder.
+    pub link_secret: String,
+    /// Base URL of web-form links; empty = http://<server.listen>.
+    pub public_base_url: String,
+    /// How often due surveys, reminders and expiries are looked for.
+    pub dispatch_interval: HumanDuration,
+}
+
+impl Default for SurveyConfig {
+    fn default() -> Self {
+        let policy = crate::calendar::schedule::SendPolicy::default();
+        Self {
+            delay_after_completion: HumanDuration::from_secs(24 * 3600),
+            send_window: policy.window,
+            send_days: policy.days,
+            skip_holidays: true,
+            sampling_rate: 1.0,
+            min_days_between: 30,
+            reminder_after: HumanDuration::from_secs(48 * 3600),
+            expire_after: HumanDuration::from_secs(7 * 24 * 3600),
+            chat_survey: "chat-short".into(),
+            web_survey: "sipas-2022-service".into(),
+            definitions_dir: String::new(),
+            link_secret: String::new(),
+            public_base_url: String::new(),
+            dispatch_interval: HumanDuration::from_secs(5),
         }
     }
 }
@@ -281,6 +337,7 @@ impl Config {
         if self.jobs.backoff_max < self.jobs.backoff_base {
             problems.push("`jobs.backoff_max`: must not be shorter than jobs.backoff_base".into());
         }
+        problems.extend(crate::surveys::settings::config_problems(self));
         if problems.is_empty() {
             Ok(())
         } else {

@@ -1,4 +1,4 @@
-//! The `tongdai` command line: serve, migrate, sim, config check.
+//! The `tongdai` command line: serve, migrate, config check, sim, dossiers import.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -32,6 +32,20 @@ enum Command {
     Config {
         #[command(subcommand)]
         command: ConfigCommand,
+    },
+    /// Completed procedure dossiers (each gets one satisfaction survey).
+    Dossiers {
+        #[command(subcommand)]
+        command: DossiersCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum DossiersCommand {
+    /// Import dossiers from a CSV file (all rows or none; exit status 1 with a report on errors).
+    Import {
+        /// UTF-8 CSV with a header row (the API's field names or Vietnamese headers).
+        file: PathBuf,
     },
 }
 
@@ -77,14 +91,38 @@ fn main() -> ExitCode {
             }),
             Command::Sim(args) => tongdai::sim::cli::run(*args).await,
             Command::Config { .. } => Ok(()),
+            Command::Dossiers { command: DossiersCommand::Import { file } } => {
+                import_dossiers(&loaded.config, &file).await
+            }
         }
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.is::<ImportRejected>() => ExitCode::from(1),
         Err(e) => {
             tracing::error!("{e:#}");
             eprintln!("tongdai: {e:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// The import found problems and imported nothing (already reported).
+#[derive(Debug, thiserror::Error)]
+#[error("the file was not imported")]
+struct ImportRejected;
+
+async fn import_dossiers(config: &Config, file: &std::path::Path) -> anyhow::Result<()> {
+    let store = tongdai::app::open_store(config).await?;
+    let (service, warnings) = tongdai::surveys::SurveyService::from_config(config, store.surveys.clone())?;
+    for warning in warnings {
+        tracing::warn!("{warning}");
+    }
+    let clock: tongdai::clock::SharedClock = std::sync::Arc::new(tongdai::clock::SystemClock);
+    let report = tongdai::surveys::import_cli::import_file(&service, file, &clock).await?;
+    if tongdai::surveys::import_cli::print_report(file, &report) {
+        Ok(())
+    } else {
+        Err(ImportRejected.into())
     }
 }

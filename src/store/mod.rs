@@ -12,6 +12,10 @@ pub mod postgres;
 pub mod sqlite;
 
 pub use crate::jobs::model::{EnqueueOutcome, Job, JobState, NewJob};
+use crate::surveys::model::{
+    ChatStepRecord, ContactHistory, DispatchReport, Dossier, DossierOutcome, DueInstance, InstancePlan, InstanceState,
+    OptOutReport, SendDecision, StoredAnswer, Submission, SubmitOutcome, SurveyInstance, UnmatchedFeedback,
+};
 
 /// Which database a URL points at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -306,6 +310,79 @@ pub trait InboundStore: Send + Sync {
     async fn count_events(&self, state: InboundState) -> StoreResult<i64>;
 }
 
+/// Decides the survey of a newly stored dossier from the citizen's history (called inside the
+/// storing transaction, so a batch sees its own earlier rows).
+pub type PlanInstance<'a> = dyn Fn(&Dossier, &ContactHistory) -> InstancePlan + Send + Sync + 'a;
+/// Decides what to do with a due survey instance (called inside the claiming transaction).
+pub type DecideSend<'a> = dyn Fn(&DueInstance) -> SendDecision + Send + Sync + 'a;
+/// Builds the reminder send job of an instance (called inside the claiming transaction).
+pub type BuildReminder<'a> = dyn Fn(&DueInstance) -> NewJob + Send + Sync + 'a;
+
+/// Satisfaction surveys: dossiers, one survey instance per dossier, raw answers, opt-outs
+/// (see `crate::surveys`). Methods that send enqueue their jobs in the same transaction.
+#[async_trait]
+pub trait SurveyStore: Send + Sync {
+    /// Stores dossiers in one transaction, outcomes in input order. A new code gets its survey
+    /// instance from `plan`; a known code is updated when its content differs (its instance's
+    /// contact follows while the instance is still scheduled) and never gets a second instance.
+    async fn store_dossiers(
+        &self,
+        dossiers: &[Dossier],
+        plan: &PlanInstance<'_>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<DossierOutcome>>;
+    async fn dossier(&self, code: &str) -> StoreResult<Option<Dossier>>;
+    async fn instance_by_dossier(&self, dossier_code: &str) -> StoreResult<Option<SurveyInstance>>;
+    async fn instance_by_token(&self, token: &str) -> StoreResult<Option<SurveyInstance>>;
+    /// The citizen's newest instance that chat input may answer: sent or being answered and not
+    /// expired at `now`, or answered in the chat at or after `suggestion_since` with a chat step
+    /// still pending (the optional suggestion).
+    async fn active_chat_instance(
+        &self,
+        zalo_user_id: &str,
+        now: DateTime<Utc>,
+        suggestion_since: DateTime<Utc>,
+    ) -> StoreResult<Option<SurveyInstance>>;
+    /// Claims up to `limit` scheduled instances due at `now` (each by one caller only, across
+    /// instances) and applies `decide` to each: sent (with its job enqueued in the same
+    /// transaction) or skipped.
+    async fn dispatch_due(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+        decide: &DecideSend<'_>,
+    ) -> StoreResult<DispatchReport>;
+    /// Claims up to `limit` sent, unanswered, unexpired instances whose reminder is due, marks
+    /// them reminded and enqueues the job `build` makes. Returns how many.
+    async fn remind_due(&self, now: DateTime<Utc>, limit: u32, build: &BuildReminder<'_>) -> StoreResult<usize>;
+    /// Marks sent or partly answered instances past their expiry `expired`. Returns how many.
+    async fn expire_due(&self, now: DateTime<Utc>) -> StoreResult<u64>;
+    /// Records one chat step if the instance is still at `expected_step` and open (or answered
+    /// in the chat with that step pending). False when stale: nothing was written.
+    async fn record_chat_step(&self, step: &ChatStepRecord, now: DateTime<Utc>) -> StoreResult<bool>;
+    /// Stores a whole submission (web form, ZNS rating) and marks the instance answered, if it is
+    /// open at `now`.
+    async fn submit(&self, submission: &Submission, now: DateTime<Utc>) -> StoreResult<SubmitOutcome>;
+    /// Raw answers of an instance, in question order of storage.
+    async fn answers(&self, instance_id: i64) -> StoreResult<Vec<StoredAnswer>>;
+    /// Keeps a rating whose tracking id matched no instance.
+    async fn record_unmatched_feedback(&self, feedback: &UnmatchedFeedback, now: DateTime<Utc>) -> StoreResult<i64>;
+    async fn list_unmatched_feedback(&self, limit: u32) -> StoreResult<Vec<UnmatchedFeedback>>;
+    /// Adds the citizen (Zalo user id and/or phone, plus the other identifier found on their
+    /// instances) to the opt-out list, skips their scheduled instances and cancels pending
+    /// reminders, in one transaction.
+    async fn opt_out(
+        &self,
+        zalo_user_id: Option<&str>,
+        phone: Option<&str>,
+        source: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<OptOutReport>;
+    async fn is_opted_out(&self, zalo_user_id: Option<&str>, phone: Option<&str>) -> StoreResult<bool>;
+    /// How many instances are in a state (for metrics and tests).
+    async fn count_instances(&self, state: InstanceState) -> StoreResult<i64>;
+}
+
 /// The store: one handle per aggregate, all on the same database.
 #[derive(Clone)]
 pub struct Store {
@@ -313,6 +390,7 @@ pub struct Store {
     pub health: Arc<dyn HealthStore>,
     pub jobs: Arc<dyn JobStore>,
     pub inbound: Arc<dyn InboundStore>,
+    pub surveys: Arc<dyn SurveyStore>,
 }
 
 impl std::fmt::Debug for Store {

@@ -13,8 +13,11 @@ use serde_json::json;
 
 use crate::app::AppState;
 
+pub mod api_dossiers;
 pub mod error;
 pub mod health;
+pub mod survey_form;
+mod survey_page;
 pub mod webhook;
 
 /// The service's router with all routes and common layers.
@@ -23,7 +26,8 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
-        .route("/webhooks/zalo", post(webhook::zalo_webhook));
+        .route("/webhooks/zalo", post(webhook::zalo_webhook))
+        .route("/s/{token}", get(survey_form::show).post(survey_form::submit));
     with_common_layers(routes, state)
 }
 

@@ -12,3 +12,5 @@ mod layout;
 mod queue;
 mod sim;
 mod store_contract;
+mod survey_store;
+mod surveys;

@@ -115,14 +115,36 @@ pub fn app_state(
         clock.clone(),
         std::sync::Arc::new(tokio::sync::Notify::new()),
     );
+    let surveys = survey_service(db, &config);
     tongdai::app::AppState {
         config: std::sync::Arc::new(config),
         store: db.store.clone(),
         clock,
         metrics: tongdai::metrics::Metrics::new(),
         intake: std::sync::Arc::new(intake),
+        surveys: std::sync::Arc::new(surveys),
     }
 }
+
+/// The survey service on `db` with the embedded definitions and a fixed link key.
+pub fn survey_service(db: &TestDb, config: &tongdai::config::Config) -> tongdai::surveys::SurveyService {
+    survey_service_on(&db.store, config)
+}
+
+/// The survey service on `store` (e.g. a second connection pool to the same database).
+pub fn survey_service_on(store: &Store, config: &tongdai::config::Config) -> tongdai::surveys::SurveyService {
+    tongdai::surveys::SurveyService::new(
+        store.surveys.clone(),
+        tongdai::surveys::embedded().unwrap(),
+        tongdai::surveys::settings::SurveySettings::from_config(config),
+        tongdai::calendar::working::WorkingCalendar::vietnam_default().unwrap(),
+        tongdai::surveys::link::LinkSigner::new(TEST_LINK_KEY.to_vec()),
+    )
+    .unwrap()
+}
+
+/// The link-signing key of test services.
+pub const TEST_LINK_KEY: &[u8; 32] = b"tongdai-test-link-key-0123456789";
 
 /// Runs each listed `async fn name(db: TestDb)` on SQLite and on PostgreSQL.
 macro_rules! on_both_backends {

@@ -12,6 +12,7 @@ use crate::config::DatabaseConfig;
 
 mod inbound;
 mod jobs;
+mod surveys;
 
 pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -35,7 +36,13 @@ impl PgStore {
 
     pub fn into_store(self) -> Store {
         let shared = Arc::new(self);
-        Store { kind: BackendKind::Postgres, health: shared.clone(), jobs: shared.clone(), inbound: shared }
+        Store {
+            kind: BackendKind::Postgres,
+            health: shared.clone(),
+            jobs: shared.clone(),
+            inbound: shared.clone(),
+            surveys: shared,
+        }
     }
 }
 

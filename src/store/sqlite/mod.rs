@@ -13,6 +13,7 @@ use crate::config::DatabaseConfig;
 
 mod inbound;
 mod jobs;
+mod surveys;
 
 pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -64,7 +65,13 @@ impl SqliteStore {
     /// Wraps this backend in the aggregate handles of [`Store`].
     pub fn into_store(self) -> Store {
         let shared = Arc::new(self);
-        Store { kind: BackendKind::Sqlite, health: shared.clone(), jobs: shared.clone(), inbound: shared }
+        Store {
+            kind: BackendKind::Sqlite,
+            health: shared.clone(),
+            jobs: shared.clone(),
+            inbound: shared.clone(),
+            surveys: shared,
+        }
     }
 
     /// Starts a write transaction that takes the write lock at once.
