@@ -86,7 +86,11 @@ pub async fn run_until_shutdown(
     let metrics = Metrics::new();
     let (trigger, shutdown) = shutdown::channel();
     let grace = config.server.shutdown_grace.as_duration();
-    let registry = Registry::new();
+    let mut registry = Registry::new();
+    let zalo = crate::zalo::service::start(&config, &store, clock.clone()).await.context("starting the Zalo sender")?;
+    if let Some(zalo) = &zalo {
+        registry.register(crate::zalo::outbound::SEND_JOB_KIND, zalo.sender.clone());
+    }
     let workers = Arc::new(WorkerPool::new(
         store.jobs.clone(),
         registry,
@@ -98,6 +102,10 @@ pub async fn run_until_shutdown(
     let worker_task = tokio::spawn(workers.clone().run(shutdown.clone()));
     let mut scheduler = Scheduler::new();
     scheduler.every(config.jobs.rescue_interval.as_duration(), Arc::new(LeaseRescuer { store: store.jobs.clone() }));
+    if let Some(zalo) = &zalo {
+        let every = chrono::Duration::seconds(crate::zalo::tokens::REFRESH_TICK_SECS);
+        scheduler.every(every, zalo.refresh_tick.clone());
+    }
     let ticks = scheduler.spawn(&clock, &shutdown);
 
     let state = AppState { config: Arc::new(config), store, clock, metrics };

@@ -15,6 +15,7 @@ use crate::app::AppState;
 
 pub mod error;
 pub mod health;
+pub mod zalo_oauth;
 
 /// The service's router with all routes and common layers.
 pub fn router(state: AppState) -> Router {
@@ -22,6 +23,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics));
+    let routes = zalo_oauth::routes(routes, &state.config.zalo);
     with_common_layers(routes, state)
 }
 

@@ -10,7 +10,10 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use super::{BackendKind, Context, HealthStore, SchemaStatus, Store, StoreError, StoreResult};
 use crate::config::DatabaseConfig;
 
+mod citizens;
 mod jobs;
+mod zalo_outbound;
+mod zalo_tokens;
 
 pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -34,7 +37,14 @@ impl PgStore {
 
     pub fn into_store(self) -> Store {
         let shared = Arc::new(self);
-        Store { kind: BackendKind::Postgres, health: shared.clone(), jobs: shared }
+        Store {
+            kind: BackendKind::Postgres,
+            health: shared.clone(),
+            jobs: shared.clone(),
+            zalo_tokens: shared.clone(),
+            citizens: shared.clone(),
+            zalo_outbound: shared,
+        }
     }
 }
 

@@ -11,7 +11,10 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use super::{BackendKind, Context, HealthStore, SchemaStatus, Store, StoreError, StoreResult};
 use crate::config::DatabaseConfig;
 
+mod citizens;
 mod jobs;
+mod zalo_outbound;
+mod zalo_tokens;
 
 pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -63,7 +66,14 @@ impl SqliteStore {
     /// Wraps this backend in the aggregate handles of [`Store`].
     pub fn into_store(self) -> Store {
         let shared = Arc::new(self);
-        Store { kind: BackendKind::Sqlite, health: shared.clone(), jobs: shared }
+        Store {
+            kind: BackendKind::Sqlite,
+            health: shared.clone(),
+            jobs: shared.clone(),
+            zalo_tokens: shared.clone(),
+            citizens: shared.clone(),
+            zalo_outbound: shared,
+        }
     }
 
     /// Starts a write transaction that takes the write lock at once.
