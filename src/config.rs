@@ -659,6 +659,53 @@ mod tests {
     }
 
     #[test]
+    fn zalo_and_security_values_are_validated_by_key() {
+        let cases = [
+            ("[zalo]\napi_base = \"openapi.zalo.me\"\n", "`zalo.api_base`: `openapi.zalo.me` must start with http"),
+            ("[zalo]\noauth_base = \"ftp://x\"\n", "`zalo.oauth_base`"),
+            ("[zalo]\nbusiness_api_base = \"\"\n", "`zalo.business_api_base`"),
+            ("[zalo]\noauth_redirect_url = \"tongdai.gov.vn/cb\"\n", "`zalo.oauth_redirect_url`"),
+            ("[zalo]\nrate_limit_per_minute = 0\n", "`zalo.rate_limit_per_minute`: must be at least 1"),
+            ("[zalo]\ncs_window = \"0s\"\n", "`zalo.cs_window`: must be longer than zero"),
+            ("[zalo]\ndomain_verification_code = \"a/b\"\n", "`zalo.domain_verification_code`"),
+            ("[security]\nencryption_key = \"c2hvcnQ=\"\n", "`security.encryption_key`: decodes to 5 bytes"),
+            ("[security]\nencryption_key = \"%%%\"\n", "`security.encryption_key`: not valid base64"),
+        ];
+        for (file, expected) in cases {
+            let err = Config::from_toml_and_env(file, "t.toml", &[]).expect_err("should fail").to_string();
+            assert!(err.contains(expected), "{file:?} gave {err}");
+        }
+        let key = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+        let file = format!(
+            "[zalo]\napp_id = \"123\"\napi_base = \"http://127.0.0.1:9000\"\noauth_redirect_url = \"https://x.gov.vn/zalo/oauth/callback\"\n[security]\nencryption_key = \"{key}\"\n"
+        );
+        let loaded = Config::from_toml_and_env(&file, "t.toml", &env(&[("TONGDAI_ZALO__CS_WINDOW", "48h")]))
+            .expect("valid");
+        assert!(loaded.config.zalo.is_configured());
+        assert_eq!(loaded.config.zalo.cs_window.as_duration().num_hours(), 48);
+        assert!(!Config::default().zalo.is_configured());
+    }
+
+    #[test]
+    fn redaction_hides_zalo_secrets_and_the_encryption_key() {
+        let mut config = Config::default();
+        config.zalo.app_id = "4242".into();
+        config.zalo.oa_secret_key = "oa-secret-1".into();
+        config.zalo.app_secret = "app-secret-2".into();
+        config.zalo.access_token = "access-3".into();
+        config.zalo.refresh_token = "refresh-4".into();
+        config.security.encryption_key = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=".into();
+        let shown = config.redacted_toml();
+        for secret in ["oa-secret-1", "app-secret-2", "access-3", "refresh-4", "AAECAwQF"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert!(shown.contains("app_id = \"4242\""), "{shown}");
+        assert!(shown.contains("app_secret = \"***\""), "{shown}");
+        assert!(shown.contains("refresh_token = \"***\""), "{shown}");
+        assert!(shown.contains("oauth_redirect_url = \"\""), "empty values are shown as they are: {shown}");
+    }
+
+    #[test]
     fn example_file_parses_and_documents_every_key_with_its_default() {
         let text = include_str!("../tongdai.example.toml");
         let loaded = Config::from_toml_and_env(text, "tongdai.example.toml", &[]).expect("test value");
