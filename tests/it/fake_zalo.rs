@@ -22,6 +22,8 @@ pub const OAUTH: &str = "/v4/oa/access_token";
 /// A scripted answer for the next request to a path.
 #[derive(Debug, Clone)]
 pub enum Answer {
+    /// Answer normally.
+    Ok,
     /// HTTP 200 with `{"error": code, "message": …}`.
     ZaloError(i64, &'static str),
     /// This HTTP status with a non-Zalo body.

@@ -10,4 +10,7 @@ mod layout;
 mod queue;
 mod store_contract;
 mod fake_zalo;
+mod zalo_client;
+mod zalo_sender;
 mod zalo_store;
+mod zalo_tokens;
