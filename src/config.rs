@@ -19,13 +19,8 @@ pub const ENV_PREFIX: &str = "TONGDAI_";
 /// Environment variables that start with the prefix but are not configuration keys.
 const NON_CONFIG_ENV: &[&str] = &["TONGDAI_TEST_POSTGRES_URL", "TONGDAI_CONFIG"];
 /// Configuration keys whose values are secrets: never printed or logged.
-const SECRET_KEYS: &[&str] = &[
-    "zalo.oa_secret_key",
-    "zalo.app_secret",
-    "zalo.access_token",
-    "zalo.refresh_token",
-    "security.encryption_key",
-];
+const SECRET_KEYS: &[&str] =
+    &["zalo.oa_secret_key", "zalo.app_secret", "zalo.access_token", "zalo.refresh_token", "security.encryption_key"];
 
 /// The whole configuration. Sections map to TOML tables.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -428,9 +423,8 @@ impl Config {
         }
         let code = zalo.domain_verification_code.trim();
         if !code.is_empty() && !crate::web::zalo_oauth::is_verification_code(code) {
-            problems.push(format!(
-                "`zalo.domain_verification_code`: `{code}` may contain only letters, digits, - and _"
-            ));
+            problems
+                .push(format!("`zalo.domain_verification_code`: `{code}` may contain only letters, digits, - and _"));
         }
         at_least_one(problems, "zalo.rate_limit_per_minute", zalo.rate_limit_per_minute);
         positive(problems, "zalo.request_timeout", zalo.request_timeout);
@@ -679,8 +673,8 @@ mod tests {
         let file = format!(
             "[zalo]\napp_id = \"123\"\napi_base = \"http://127.0.0.1:9000\"\noauth_redirect_url = \"https://x.gov.vn/zalo/oauth/callback\"\n[security]\nencryption_key = \"{key}\"\n"
         );
-        let loaded = Config::from_toml_and_env(&file, "t.toml", &env(&[("TONGDAI_ZALO__CS_WINDOW", "48h")]))
-            .expect("valid");
+        let loaded =
+            Config::from_toml_and_env(&file, "t.toml", &env(&[("TONGDAI_ZALO__CS_WINDOW", "48h")])).expect("valid");
         assert!(loaded.config.zalo.is_configured());
         assert_eq!(loaded.config.zalo.cs_window.as_duration().num_hours(), 48);
         assert!(!Config::default().zalo.is_configured());

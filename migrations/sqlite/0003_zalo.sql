@@ -24,7 +24,8 @@ INSERT INTO zalo_auth (id) VALUES (1);
 
 -- PKCE verifiers of OAuth authorisations in progress (sealed), keyed by their `state`.
 CREATE TABLE zalo_oauth_pending (
-    state            TEXT    PRIMARY KEY,
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
+    state            TEXT    NOT NULL UNIQUE,
     verifier_sealed  TEXT    NOT NULL,
     created_at       INTEGER NOT NULL,
     expires_at       INTEGER NOT NULL

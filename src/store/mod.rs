@@ -172,8 +172,7 @@ pub trait TokenStore: Send + Sync {
     async fn record_refresh_failure(&self, failure: &RefreshFailure) -> StoreResult<()>;
     async fn refresh_status(&self) -> StoreResult<RefreshStatus>;
     /// Keeps a PKCE verifier for its `state`, and forgets expired ones.
-    async fn save_pending_authorization(&self, pending: &PendingAuthorization, now: DateTime<Utc>)
-        -> StoreResult<()>;
+    async fn save_pending_authorization(&self, pending: &PendingAuthorization, now: DateTime<Utc>) -> StoreResult<()>;
     /// Removes and returns the unexpired authorisation with this `state`, or the most recent
     /// unexpired one when `state` is `None` (Zalo may not echo it).
     async fn take_pending_authorization(

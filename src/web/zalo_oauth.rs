@@ -17,8 +17,7 @@ use crate::zalo::tokens::TokenError;
 
 /// Adds the authorisation routes (and the domain-verification file) to `routes`.
 pub fn routes(routes: Router<AppState>, zalo: &ZaloConfig) -> Router<AppState> {
-    let routes =
-        routes.route("/zalo/oauth/start", get(start)).route("/zalo/oauth/callback", get(callback));
+    let routes = routes.route("/zalo/oauth/start", get(start)).route("/zalo/oauth/callback", get(callback));
     let code = zalo.domain_verification_code.trim();
     if is_verification_code(code) {
         routes.route(&format!("/zalo_verifier{code}.html"), get(domain_verification))

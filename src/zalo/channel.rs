@@ -66,9 +66,14 @@ pub struct ChannelFacts<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PlannedChannel {
     Cs,
-    Zbs { template_id: String },
+    Zbs {
+        template_id: String,
+    },
     /// `phone` normalised to `84…`.
-    Zns { template_id: String, phone: String },
+    Zns {
+        template_id: String,
+        phone: String,
+    },
     /// ZNS would be next, but the phone is not a Vietnamese mobile number (permanent).
     InvalidPhone(PhoneError),
 }
@@ -167,35 +172,68 @@ mod tests {
         );
         let cases: Vec<Case> = vec![
             ("in window, chat only", Some("u"), Some(days(1)), None, None, &all, vec![PlannedChannel::Cs]),
-            ("in window, no template asked", Some("u"), Some(days(6)), Some("0912345678"), None, &all, vec![
-                PlannedChannel::Cs,
-            ]),
-            ("in window with fallbacks", Some("u"), Some(days(2)), Some("0912345678"), Some(Survey), &all, vec![
-                PlannedChannel::Cs,
-                zbs("zbs-s"),
-                zns("zns-s"),
-            ]),
+            (
+                "in window, no template asked",
+                Some("u"),
+                Some(days(6)),
+                Some("0912345678"),
+                None,
+                &all,
+                vec![PlannedChannel::Cs],
+            ),
+            (
+                "in window with fallbacks",
+                Some("u"),
+                Some(days(2)),
+                Some("0912345678"),
+                Some(Survey),
+                &all,
+                vec![PlannedChannel::Cs, zbs("zbs-s"), zns("zns-s")],
+            ),
             ("window closed, chat only", Some("u"), Some(days(8)), None, None, &all, vec![]),
             ("exactly 7 days is outside", Some("u"), Some(days(7)), None, None, &all, vec![]),
             ("never interacted", Some("u"), None, None, Some(TicketReply), &all, vec![zbs("zbs-r")]),
-            ("window closed → ZBS then ZNS", Some("u"), Some(days(30)), Some("+84 912 345 678"), Some(Survey), &all, vec![
-                zbs("zbs-s"),
-                zns("zns-s"),
-            ]),
-            ("no ZBS template → ZNS", Some("u"), Some(days(30)), Some("0912.345.678"), Some(TicketReply), &zns_only, vec![
-                zns("zns-r"),
-            ]),
+            (
+                "window closed → ZBS then ZNS",
+                Some("u"),
+                Some(days(30)),
+                Some("+84 912 345 678"),
+                Some(Survey),
+                &all,
+                vec![zbs("zbs-s"), zns("zns-s")],
+            ),
+            (
+                "no ZBS template → ZNS",
+                Some("u"),
+                Some(days(30)),
+                Some("0912.345.678"),
+                Some(TicketReply),
+                &zns_only,
+                vec![zns("zns-r")],
+            ),
             ("phone only", None, None, Some("84912345678"), Some(Survey), &all, vec![zns("zns-s")]),
             ("no user id: no chat", None, Some(days(1)), None, None, &all, vec![]),
             ("no phone, no ZBS → unreachable", Some("u"), Some(days(9)), None, Some(Survey), &zns_only, vec![]),
             ("templates not configured", Some("u"), Some(days(9)), Some("0912345678"), Some(Survey), &none, vec![]),
-            ("invalid phone", None, None, Some("024 3825 1234"), Some(Survey), &all, vec![
-                PlannedChannel::InvalidPhone(PhoneError::Landline),
-            ]),
+            (
+                "invalid phone",
+                None,
+                None,
+                Some("024 3825 1234"),
+                Some(Survey),
+                &all,
+                vec![PlannedChannel::InvalidPhone(PhoneError::Landline)],
+            ),
             ("blank user id", Some("  "), Some(days(1)), None, Some(Survey), &all, vec![]),
-            ("interaction in the future (clock skew)", Some("u"), Some(-Duration::minutes(5)), None, None, &all, vec![
-                PlannedChannel::Cs,
-            ]),
+            (
+                "interaction in the future (clock skew)",
+                Some("u"),
+                Some(-Duration::minutes(5)),
+                None,
+                None,
+                &all,
+                vec![PlannedChannel::Cs],
+            ),
         ];
         for (name, user_id, age, phone, template, templates, expected) in cases {
             let facts = ChannelFacts {

@@ -183,9 +183,7 @@ impl ZaloSender {
                 }
                 Err(e) => {
                     let fall_through = matches!(&e, CallError::Zalo(z) if falls_through(OutboundChannel::Cs, z));
-                    self.record_failure(job_id, index, OutboundChannel::Cs, request, &e)
-                        .await
-                        .map_err(CsStop::Fail)?;
+                    self.record_failure(job_id, index, OutboundChannel::Cs, request, &e).await.map_err(CsStop::Fail)?;
                     if fall_through {
                         tracing::info!(job = job_id, user_id, "chat window closed; trying a template");
                         return Err(CsStop::FallThrough);
@@ -223,7 +221,13 @@ impl ZaloSender {
         }
     }
 
-    async fn send_zns(&self, job_id: i64, phone: &str, template_id: &str, request: &SendRequest) -> Result<(), JobError> {
+    async fn send_zns(
+        &self,
+        job_id: i64,
+        phone: &str,
+        template_id: &str,
+        request: &SendRequest,
+    ) -> Result<(), JobError> {
         let template = request.template.as_ref();
         let tracking_id = template
             .and_then(|t| t.tracking_id.clone())
@@ -257,11 +261,8 @@ impl ZaloSender {
         match (request.if_unreachable, user_id) {
             (Unreachable::HoldUntilNextMessage, Some(user_id)) => {
                 let now = self.clock.now();
-                let held = self
-                    .outbound
-                    .hold(user_id, Some(job_id), request, max_attempts, now)
-                    .await
-                    .map_err(store_error)?;
+                let held =
+                    self.outbound.hold(user_id, Some(job_id), request, max_attempts, now).await.map_err(store_error)?;
                 let outcome = Outcome { status: OutboundStatus::Held, ..Outcome::default() };
                 self.record(job_id, 0, OutboundChannel::None, request, outcome).await?;
                 tracing::info!(job = job_id, user_id, held, "citizen unreachable now; message held until they write");
@@ -343,7 +344,9 @@ impl ZaloSender {
                     JobError::RetryAfter(e.describe(), remaining)
                 }
                 ErrorClass::Transient => JobError::Retry(e.describe()),
-                ErrorClass::Token => JobError::Retry(format!("{}; the token was rejected again after a refresh", e.describe())),
+                ErrorClass::Token => {
+                    JobError::Retry(format!("{}; the token was rejected again after a refresh", e.describe()))
+                }
                 ErrorClass::OutsideWindow | ErrorClass::Permanent => JobError::Permanent(e.describe()),
             },
         }
@@ -532,7 +535,8 @@ mod tests {
         assert_eq!(list_body["message"]["text"], "Chọn nhánh");
         assert_eq!(list_body["message"]["attachment"]["payload"]["template_type"], "list");
 
-        let image = OutboundMessage::Image { url: "https://example.gov.vn/a.png".into(), caption: Some("Ảnh".into()) };
+        let image =
+            OutboundMessage::Image { url: "https://example.gov.vn/a.png".into(), caption: Some("Ảnh".into()) };
         assert_eq!(body(&cs_requests("u", &image).expect("valid")[0])["message"]["text"], "Ảnh");
         let info = OutboundMessage::RequestUserInfo {
             title: "Thông tin".into(),

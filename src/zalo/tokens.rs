@@ -63,8 +63,12 @@ pub struct CurrentToken {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RefreshOutcome {
     NoTokens,
-    NotDue { expires_at: DateTime<Utc> },
-    Refreshed { expires_at: DateTime<Utc> },
+    NotDue {
+        expires_at: DateTime<Utc>,
+    },
+    Refreshed {
+        expires_at: DateTime<Utc>,
+    },
     /// Another instance holds the refresh lease.
     Busy,
     /// A refused refresh is recorded; nothing is tried until the OA is re-authorised.

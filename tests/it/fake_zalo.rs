@@ -153,7 +153,12 @@ fn next_answer(state: &Shared, path: &str) -> Option<Answer> {
     state.lock().unwrap().scripts.get_mut(path).and_then(VecDeque::pop_front)
 }
 
-async fn send(State(state): State<Shared>, uri: axum::http::Uri, headers: HeaderMap, Json(body): Json<Value>) -> Response {
+async fn send(
+    State(state): State<Shared>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
     let path = uri.path().to_owned();
     let mut answer = next_answer(&state, &path);
     if let Some(Answer::Delay(delay)) = answer {

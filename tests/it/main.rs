@@ -5,12 +5,13 @@
 mod support;
 
 mod cli;
+mod fake_zalo;
 mod http;
 mod layout;
 mod queue;
 mod store_contract;
-mod fake_zalo;
 mod zalo_client;
+mod zalo_oauth;
 mod zalo_sender;
 mod zalo_store;
 mod zalo_tokens;

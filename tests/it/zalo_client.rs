@@ -43,7 +43,10 @@ async fn sends_succeed_with_the_bare_access_token_header() {
     let data = BTreeMap::from([("score".to_owned(), "5".to_owned())]);
     let zbs = ZbsTemplateRequest::new("u1", "tpl-1", data.clone()).unwrap();
     assert_eq!(client.send_zbs_template(&token(), &zbs).await.unwrap().message_id, "msg-2");
-    assert_eq!(fake.received(ZBS)[0].body, json!({"user_id": "u1", "template_id": "tpl-1", "template_data": {"score": "5"}}));
+    assert_eq!(
+        fake.received(ZBS)[0].body,
+        json!({"user_id": "u1", "template_id": "tpl-1", "template_data": {"score": "5"}})
+    );
     let zns = ZnsTemplateRequest::new("0912 345 678", "tpl-2", data, "hs-42").unwrap();
     let sent = client.send_zns_template(&token(), &zns).await.unwrap();
     assert_eq!(sent.msg_id, "zns-3");
@@ -62,11 +65,14 @@ async fn zalo_errors_with_http_200_are_failures_with_their_class() {
     fake.accept_tokens("at-good", "");
     let client = client(&fake, Duration::from_secs(2));
     let request = CsMessageRequest::text("u1", "Xin chào").unwrap();
-    fake.script(CS, [
-        Answer::ZaloError(-230, "User has not interacted with the OA in the past 7 days"),
-        Answer::ZaloError(-32, "Your OA reached limit call api"),
-        Answer::ZaloError(-201, "user_id is invalid"),
-    ]);
+    fake.script(
+        CS,
+        [
+            Answer::ZaloError(-230, "User has not interacted with the OA in the past 7 days"),
+            Answer::ZaloError(-32, "Your OA reached limit call api"),
+            Answer::ZaloError(-201, "user_id is invalid"),
+        ],
+    );
     let cases = [
         (-230, ErrorClass::OutsideWindow, "Zalo -230: Người dùng không tương tác với OA trong 7 ngày qua (User has not interacted with the OA in the past 7 days)"),
         (-32, ErrorClass::RateLimited, "Zalo -32: Vượt giới hạn tần suất gọi API (4.000 yêu cầu/phút) (Your OA reached limit call api)"),
@@ -92,11 +98,10 @@ async fn server_errors_rate_limits_and_timeouts_are_typed() {
     fake.accept_tokens("at-good", "");
     let client = client(&fake, Duration::from_millis(300));
     let request = CsMessageRequest::text("u1", "Xin chào").unwrap();
-    fake.script(CS, [
-        Answer::Status(502),
-        Answer::TooManyRequests { retry_after_secs: 7 },
-        Answer::Delay(Duration::from_secs(2)),
-    ]);
+    fake.script(
+        CS,
+        [Answer::Status(502), Answer::TooManyRequests { retry_after_secs: 7 }, Answer::Delay(Duration::from_secs(2))],
+    );
     let err = client.send_cs(&token(), &request).await.unwrap_err();
     assert_eq!((err.class, err.kind, err.code), (ErrorClass::Transient, FailureKind::Http(502), None));
     let err = client.send_cs(&token(), &request).await.unwrap_err();
@@ -109,11 +114,8 @@ async fn server_errors_rate_limits_and_timeouts_are_typed() {
 
     // Nothing listens on this port any more.
     let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap().local_addr().unwrap();
-    let nowhere = ZaloClient::new(ClientSettings {
-        api_base: format!("http://{closed}"),
-        ..client.settings().clone()
-    })
-    .unwrap();
+    let nowhere =
+        ZaloClient::new(ClientSettings { api_base: format!("http://{closed}"), ..client.settings().clone() }).unwrap();
     let err = nowhere.send_cs(&token(), &request).await.unwrap_err();
     assert_eq!((err.class, err.kind), (ErrorClass::Transient, FailureKind::Network));
 }

@@ -90,12 +90,15 @@ async fn a_long_text_goes_in_parts_and_a_retry_sends_no_part_twice(db: TestDb) {
     let records = db.store.zalo_outbound.records_for_job(send.id).await.unwrap();
     let summary: Vec<(u32, OutboundStatus, Option<String>)> =
         records.iter().map(|r| (r.record.part, r.record.status, r.record.zalo_message_id.clone())).collect();
-    assert_eq!(summary, vec![
-        (0, OutboundStatus::Sent, Some("msg-1".into())),
-        (1, OutboundStatus::Failed, None),
-        (1, OutboundStatus::Sent, Some("msg-2".into())),
-        (2, OutboundStatus::Sent, Some("msg-3".into())),
-    ]);
+    assert_eq!(
+        summary,
+        vec![
+            (0, OutboundStatus::Sent, Some("msg-1".into())),
+            (1, OutboundStatus::Failed, None),
+            (1, OutboundStatus::Sent, Some("msg-2".into())),
+            (2, OutboundStatus::Sent, Some("msg-3".into())),
+        ]
+    );
     assert!(records.iter().all(|r| r.record.channel == OutboundChannel::Cs && r.record.purpose == "ticket_reply"));
 }
 
@@ -153,10 +156,7 @@ async fn outside_the_window_falls_back_to_zbs_then_zns_then_hold(db: TestDb) {
     with_zbs.fake.script(CS, [Answer::ZaloError(-230, "User has not interacted with the OA in the past 7 days")]);
     let request = reply_with_template("u1", "Phản ánh PA-2026-000123 đã có kết quả.", Unreachable::Drop);
     let send = job(&db, "fallback:1", request.clone()).await;
-    assert_eq!(
-        with_zbs.zalo.sender.deliver(send.id, 5, &request).await.unwrap(),
-        Delivery::Sent(OutboundChannel::Zbs)
-    );
+    assert_eq!(with_zbs.zalo.sender.deliver(send.id, 5, &request).await.unwrap(), Delivery::Sent(OutboundChannel::Zbs));
     let zbs = with_zbs.fake.received(ZBS);
     assert_eq!(zbs[0].body["template_id"], "zbs-reply");
     assert_eq!(zbs[0].body["template_data"]["ma_phan_anh"], "PA-2026-000123");

@@ -8,7 +8,9 @@ use tongdai::jobs::JobState;
 use tongdai::store::{
     EnqueueOutcome, NewOutboundRecord, PendingAuthorization, RefreshFailure, SealedTokens, TokenSource,
 };
-use tongdai::zalo::outbound::{OutboundMessage, SendRequest, TemplateFallback, TemplatePurpose, Unreachable, SEND_JOB_KIND};
+use tongdai::zalo::outbound::{
+    OutboundMessage, SendRequest, TemplateFallback, TemplatePurpose, Unreachable, SEND_JOB_KIND,
+};
 use tongdai::zalo::records::{OutboundChannel, OutboundStatus};
 
 use crate::support::{on_both_backends, TestDb};
@@ -31,7 +33,8 @@ async fn tokens_bootstrap_once_then_rotate_with_versions(db: TestDb) {
     assert_eq!((first.source, first.updated_at), (TokenSource::Config, t0()));
 
     let later = t0() + Duration::hours(1);
-    let version = tokens.save_tokens(&sealed("a1", "r1", later + Duration::hours(25)), TokenSource::Refresh, later).await;
+    let version =
+        tokens.save_tokens(&sealed("a1", "r1", later + Duration::hours(25)), TokenSource::Refresh, later).await;
     let version = version.unwrap();
     assert!(version > first.version);
     let second = tokens.load_tokens().await.unwrap().unwrap();
@@ -54,7 +57,10 @@ async fn the_refresh_lease_has_one_holder_until_released_or_expired(db: TestDb) 
     assert!(!tokens.try_claim_refresh("b", t0(), until).await.unwrap());
     assert!(!tokens.try_claim_refresh("a", t0(), until).await.unwrap(), "not re-entrant");
     tokens.release_refresh("b").await.unwrap();
-    assert!(!tokens.try_claim_refresh("b", t0() + Duration::seconds(29), until).await.unwrap(), "b cannot release a's lease");
+    assert!(
+        !tokens.try_claim_refresh("b", t0() + Duration::seconds(29), until).await.unwrap(),
+        "b cannot release a's lease"
+    );
     assert!(tokens.try_claim_refresh("b", until, until + Duration::seconds(30)).await.unwrap(), "expired at its end");
     tokens.release_refresh("b").await.unwrap();
     assert!(tokens.try_claim_refresh("c", until, until + Duration::seconds(30)).await.unwrap());
@@ -220,7 +226,11 @@ fn held_request(text: &str) -> SendRequest {
 async fn held_messages_are_released_once_in_order_with_their_jobs(db: TestDb) {
     let outbound = &db.store.zalo_outbound;
     let first = outbound.hold("u1", Some(11), &held_request("một"), 7, t0()).await.unwrap();
-    assert_eq!(outbound.hold("u1", Some(11), &held_request("một"), 7, t0()).await.unwrap(), first, "same job, same hold");
+    assert_eq!(
+        outbound.hold("u1", Some(11), &held_request("một"), 7, t0()).await.unwrap(),
+        first,
+        "same job, same hold"
+    );
     let second = outbound.hold("u1", Some(12), &held_request("hai"), 5, t0()).await.unwrap();
     let other = outbound.hold("u2", None, &held_request("khác"), 5, t0()).await.unwrap();
     let held = outbound.held_for("u1").await.unwrap();

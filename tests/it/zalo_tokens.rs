@@ -91,7 +91,9 @@ async fn a_refused_refresh_is_recorded_blocks_retries_and_shows_in_readiness(db:
     assert!(matches!(err, TokenError::ReauthorisationNeeded { .. }), "{err:?}");
     assert!(err.to_string().contains("/zalo/oauth/start"), "{err}");
 
-    let Readiness::NotReady(reasons) = tongdai::health::readiness(&db.store).await else { panic!("should not be ready") };
+    let Readiness::NotReady(reasons) = tongdai::health::readiness(&db.store).await else {
+        panic!("should not be ready")
+    };
     let reason = reasons.join(" ");
     assert!(reason.contains("re-authorise the Official Account at /zalo/oauth/start"), "{reason}");
     assert!(reason.contains("-14014") && reason.contains("2026-03-02T01:00:00Z"), "{reason}");

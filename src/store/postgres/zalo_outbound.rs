@@ -88,8 +88,7 @@ impl TryFrom<HeldRow> for HeldMessage {
     }
 }
 
-const HELD_COLUMNS: &str =
-    "id, user_id, source_job_id, payload, max_attempts, held_at, released_at, released_job_id";
+const HELD_COLUMNS: &str = "id, user_id, source_job_id, payload, max_attempts, held_at, released_at, released_job_id";
 
 #[async_trait]
 impl OutboundStore for PgStore {

@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 
 use super::PgStore;
 use crate::store::{
-    Context, PendingAuthorization, RefreshFailure, RefreshStatus, SealedTokens, StoreResult, StoredTokens,
-    TokenSource, TokenStore,
+    Context, PendingAuthorization, RefreshFailure, RefreshStatus, SealedTokens, StoreResult, StoredTokens, TokenSource,
+    TokenStore,
 };
 
 #[derive(sqlx::FromRow)]
@@ -165,11 +165,7 @@ impl TokenStore for PgStore {
         }))
     }
 
-    async fn save_pending_authorization(
-        &self,
-        pending: &PendingAuthorization,
-        now: DateTime<Utc>,
-    ) -> StoreResult<()> {
+    async fn save_pending_authorization(&self, pending: &PendingAuthorization, now: DateTime<Utc>) -> StoreResult<()> {
         let mut tx = self.pool.begin().await.context("starting to save a pending OAuth authorisation")?;
         sqlx::query("DELETE FROM zalo_oauth_pending WHERE expires_at <= $1")
             .bind(now)
@@ -199,7 +195,7 @@ impl TokenStore for PgStore {
             "DELETE FROM zalo_oauth_pending
               WHERE state = (SELECT state FROM zalo_oauth_pending
                               WHERE expires_at > $1 AND ($2::text IS NULL OR state = $2)
-                              ORDER BY created_at DESC, state DESC LIMIT 1
+                              ORDER BY created_at DESC, id DESC LIMIT 1
                               FOR UPDATE SKIP LOCKED)
               RETURNING state, verifier_sealed, created_at, expires_at",
         )

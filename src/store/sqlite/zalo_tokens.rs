@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 
 use super::{from_ms, to_ms, SqliteStore};
 use crate::store::{
-    Context, PendingAuthorization, RefreshFailure, RefreshStatus, SealedTokens, StoreResult, StoredTokens,
-    TokenSource, TokenStore,
+    Context, PendingAuthorization, RefreshFailure, RefreshStatus, SealedTokens, StoreResult, StoredTokens, TokenSource,
+    TokenStore,
 };
 
 #[derive(sqlx::FromRow)]
@@ -164,11 +164,7 @@ impl TokenStore for SqliteStore {
         }))
     }
 
-    async fn save_pending_authorization(
-        &self,
-        pending: &PendingAuthorization,
-        now: DateTime<Utc>,
-    ) -> StoreResult<()> {
+    async fn save_pending_authorization(&self, pending: &PendingAuthorization, now: DateTime<Utc>) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM zalo_oauth_pending WHERE expires_at <= ?1")
             .bind(to_ms(now))
@@ -198,7 +194,7 @@ impl TokenStore for SqliteStore {
             "DELETE FROM zalo_oauth_pending
               WHERE state = (SELECT state FROM zalo_oauth_pending
                               WHERE expires_at > ?1 AND (?2 IS NULL OR state = ?2)
-                              ORDER BY created_at DESC, rowid DESC LIMIT 1)
+                              ORDER BY created_at DESC, id DESC LIMIT 1)
               RETURNING state, verifier_sealed, created_at, expires_at",
         )
         .bind(to_ms(now))
