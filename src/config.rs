@@ -147,8 +147,8 @@ impl Default for JobsConfig {
 }
 
 /// The Zalo Official Account: app credentials, tokens, API hosts, sending limits and templates.
-/// Empty strings mean "not set".
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// Empty strings mean "not set". `Debug` hides the secrets.
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ZaloConfig {
     /// The Zalo app's id; empty = Zalo not configured (nothing is sent).
@@ -227,8 +227,36 @@ impl ZaloConfig {
     }
 }
 
-/// Keys protecting data at rest.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+impl std::fmt::Debug for ZaloConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let secret = |value: &str| if value.is_empty() { "" } else { "***" };
+        f.debug_struct("ZaloConfig")
+            .field("app_id", &self.app_id)
+            .field("oa_id", &self.oa_id)
+            .field("oa_secret_key", &secret(&self.oa_secret_key))
+            .field("app_secret", &secret(&self.app_secret))
+            .field("access_token", &secret(&self.access_token))
+            .field("refresh_token", &secret(&self.refresh_token))
+            .field("api_base", &self.api_base)
+            .field("oauth_base", &self.oauth_base)
+            .field("business_api_base", &self.business_api_base)
+            .field("rate_limit_per_minute", &self.rate_limit_per_minute)
+            .field("request_timeout", &self.request_timeout)
+            .field("refresh_before_expiry", &self.refresh_before_expiry)
+            .field("cs_window", &self.cs_window)
+            .field("zbs_survey_template_id", &self.zbs_survey_template_id)
+            .field("zns_survey_template_id", &self.zns_survey_template_id)
+            .field("zbs_reply_template_id", &self.zbs_reply_template_id)
+            .field("zns_reply_template_id", &self.zns_reply_template_id)
+            .field("zns_development_mode", &self.zns_development_mode)
+            .field("oauth_redirect_url", &self.oauth_redirect_url)
+            .field("domain_verification_code", &self.domain_verification_code)
+            .finish()
+    }
+}
+
+/// Keys protecting data at rest. `Debug` hides the key.
+#[derive(Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SecurityConfig {
     /// Base64 of 32 random bytes; encrypts Zalo tokens in the database. Empty = generated once
@@ -400,6 +428,13 @@ impl Config {
         set_path(&mut tree, "database.url", Json::String(redact_url_password(&self.database.url)));
         let table: Result<toml::Table, _> = serde_json::from_value(tree);
         table.ok().and_then(|t| toml::to_string(&t).ok()).unwrap_or_default()
+    }
+}
+
+impl std::fmt::Debug for SecurityConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let key = if self.encryption_key.is_empty() { "" } else { "***" };
+        f.debug_struct("SecurityConfig").field("encryption_key", &key).finish()
     }
 }
 
@@ -697,6 +732,11 @@ mod tests {
         assert!(shown.contains("app_secret = \"***\""), "{shown}");
         assert!(shown.contains("refresh_token = \"***\""), "{shown}");
         assert!(shown.contains("oauth_redirect_url = \"\""), "empty values are shown as they are: {shown}");
+        let debugged = format!("{config:?}");
+        for secret in ["oa-secret-1", "app-secret-2", "access-3", "refresh-4", "AAECAwQF"] {
+            assert!(!debugged.contains(secret), "{secret} in {debugged}");
+        }
+        assert!(debugged.contains("4242"), "{debugged}");
     }
 
     #[test]
