@@ -91,7 +91,11 @@ pub async fn run_until_shutdown(
     let metrics = Metrics::new();
     let (trigger, shutdown) = shutdown::channel();
     let grace = config.server.shutdown_grace.as_duration();
-    let registry = Registry::new();
+    let mut registry = Registry::new();
+    let zalo = crate::zalo::service::start(&config, &store, clock.clone()).await.context("starting the Zalo sender")?;
+    if let Some(zalo) = &zalo {
+        registry.register(crate::zalo::outbound::SEND_JOB_KIND, zalo.sender.clone());
+    }
     let workers = Arc::new(WorkerPool::new(
         store.jobs.clone(),
         registry,
@@ -111,6 +115,10 @@ pub async fn run_until_shutdown(
     scheduler.every(config.jobs.rescue_interval.as_duration(), Arc::new(LeaseRescuer { store: store.jobs.clone() }));
     scheduler
         .every(config.survey.dispatch_interval.as_duration(), Arc::new(SurveyDispatcher { service: surveys.clone() }));
+    if let Some(zalo) = &zalo {
+        let every = chrono::Duration::seconds(crate::zalo::tokens::REFRESH_TICK_SECS);
+        scheduler.every(every, zalo.refresh_tick.clone());
+    }
     let ticks = scheduler.spawn(&clock, &shutdown);
 
     let conversation_wake = Arc::new(tokio::sync::Notify::new());

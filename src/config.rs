@@ -19,7 +19,14 @@ pub const ENV_PREFIX: &str = "TONGDAI_";
 /// Environment variables that start with the prefix but are not configuration keys.
 const NON_CONFIG_ENV: &[&str] = &["TONGDAI_TEST_POSTGRES_URL", "TONGDAI_CONFIG"];
 /// Configuration keys whose values are secrets: never printed or logged.
-const SECRET_KEYS: &[&str] = &["survey.link_secret"];
+const SECRET_KEYS: &[&str] = &[
+    "survey.link_secret",
+    "zalo.oa_secret_key",
+    "zalo.app_secret",
+    "zalo.access_token",
+    "zalo.refresh_token",
+    "security.encryption_key",
+];
 
 /// The whole configuration. Sections map to TOML tables.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -30,6 +37,8 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub jobs: JobsConfig,
     pub survey: SurveyConfig,
+    pub zalo: ZaloConfig,
+    pub security: SecurityConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -199,6 +208,124 @@ impl Default for SurveyConfig {
     }
 }
 
+/// The Zalo Official Account: app credentials, tokens, API hosts, sending limits and templates.
+/// Empty strings mean "not set". `Debug` hides the secrets.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ZaloConfig {
+    /// The Zalo app's id; empty = Zalo not configured (nothing is sent).
+    pub app_id: String,
+    /// The Official Account's id; when set, OAuth callbacks for another OA are refused.
+    pub oa_id: String,
+    /// The OA Secret Key of the webhook page (signs webhooks; not the app secret). Secret.
+    pub oa_secret_key: String,
+    /// The app's secret key (OAuth token requests). Secret.
+    pub app_secret: String,
+    /// First OA access token, used only while the database holds none. Secret.
+    pub access_token: String,
+    /// First OA refresh token, used only while the database holds none. Secret.
+    pub refresh_token: String,
+    /// OA Open API host (CS and ZBS-by-UID sends, user detail, quota).
+    pub api_base: String,
+    /// OAuth v4 host (consent page and token endpoint).
+    pub oauth_base: String,
+    /// ZNS/ZBS business API host (template sends by phone).
+    pub business_api_base: String,
+    /// Zalo API calls per minute for the whole OA (Zalo's limit is 4,000).
+    pub rate_limit_per_minute: u32,
+    /// Longest wait for one Zalo API call.
+    pub request_timeout: HumanDuration,
+    /// Refresh the access token when it expires within this.
+    pub refresh_before_expiry: HumanDuration,
+    /// A citizen whose last interaction is older than this is sent templates, not chat messages.
+    pub cs_window: HumanDuration,
+    /// ZBS template (by user id) for surveys; empty = none.
+    pub zbs_survey_template_id: String,
+    /// ZNS template (by phone) for surveys; empty = none.
+    pub zns_survey_template_id: String,
+    /// ZBS template (by user id) for replies to complaints; empty = none.
+    pub zbs_reply_template_id: String,
+    /// ZNS template (by phone) for replies to complaints; empty = none.
+    pub zns_reply_template_id: String,
+    /// ZNS sends in development mode: only the app's and OA's admins receive them.
+    pub zns_development_mode: bool,
+    /// Public URL of /zalo/oauth/callback, as registered in the Zalo app console.
+    pub oauth_redirect_url: String,
+    /// Code of Zalo's domain verification ("Xác thực domain"); empty = not served.
+    pub domain_verification_code: String,
+}
+
+impl Default for ZaloConfig {
+    fn default() -> Self {
+        Self {
+            app_id: String::new(),
+            oa_id: String::new(),
+            oa_secret_key: String::new(),
+            app_secret: String::new(),
+            access_token: String::new(),
+            refresh_token: String::new(),
+            api_base: "https://openapi.zalo.me".into(),
+            oauth_base: "https://oauth.zaloapp.com".into(),
+            business_api_base: "https://business.openapi.zalo.me".into(),
+            rate_limit_per_minute: 4000,
+            request_timeout: HumanDuration::from_secs(10),
+            refresh_before_expiry: HumanDuration::from_secs(2 * 3600),
+            cs_window: HumanDuration::from_secs(7 * 24 * 3600),
+            zbs_survey_template_id: String::new(),
+            zns_survey_template_id: String::new(),
+            zbs_reply_template_id: String::new(),
+            zns_reply_template_id: String::new(),
+            zns_development_mode: false,
+            oauth_redirect_url: String::new(),
+            domain_verification_code: String::new(),
+        }
+    }
+}
+
+impl ZaloConfig {
+    /// True when an app id is set: the sender runs and tokens are managed.
+    pub fn is_configured(&self) -> bool {
+        !self.app_id.trim().is_empty()
+    }
+}
+
+impl std::fmt::Debug for ZaloConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let secret = |value: &str| if value.is_empty() { "" } else { "***" };
+        f.debug_struct("ZaloConfig")
+            .field("app_id", &self.app_id)
+            .field("oa_id", &self.oa_id)
+            .field("oa_secret_key", &secret(&self.oa_secret_key))
+            .field("app_secret", &secret(&self.app_secret))
+            .field("access_token", &secret(&self.access_token))
+            .field("refresh_token", &secret(&self.refresh_token))
+            .field("api_base", &self.api_base)
+            .field("oauth_base", &self.oauth_base)
+            .field("business_api_base", &self.business_api_base)
+            .field("rate_limit_per_minute", &self.rate_limit_per_minute)
+            .field("request_timeout", &self.request_timeout)
+            .field("refresh_before_expiry", &self.refresh_before_expiry)
+            .field("cs_window", &self.cs_window)
+            .field("zbs_survey_template_id", &self.zbs_survey_template_id)
+            .field("zns_survey_template_id", &self.zns_survey_template_id)
+            .field("zbs_reply_template_id", &self.zbs_reply_template_id)
+            .field("zns_reply_template_id", &self.zns_reply_template_id)
+            .field("zns_development_mode", &self.zns_development_mode)
+            .field("oauth_redirect_url", &self.oauth_redirect_url)
+            .field("domain_verification_code", &self.domain_verification_code)
+            .finish()
+    }
+}
+
+/// Keys protecting data at rest. `Debug` hides the key.
+#[derive(Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SecurityConfig {
+    /// Base64 of 32 random bytes; encrypts Zalo tokens in the database. Empty = generated once
+    /// into `<general.data_dir>/encryption.key`. Secret.
+    pub encryption_key: String,
+}
+
 /// A configuration that could not be accepted; lists every problem found.
 #[derive(Debug, thiserror::Error)]
 #[error("invalid configuration:\n  - {}", .problems.join("\n  - "))]
@@ -338,6 +465,7 @@ impl Config {
             problems.push("`jobs.backoff_max`: must not be shorter than jobs.backoff_base".into());
         }
         problems.extend(crate::surveys::settings::config_problems(self));
+        self.validate_zalo(&mut problems);
         if problems.is_empty() {
             Ok(())
         } else {
@@ -364,6 +492,52 @@ impl Config {
         let table: Result<toml::Table, _> = serde_json::from_value(tree);
         table.ok().and_then(|t| toml::to_string(&t).ok()).unwrap_or_default()
     }
+}
+
+impl std::fmt::Debug for SecurityConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let key = if self.encryption_key.is_empty() { "" } else { "***" };
+        f.debug_struct("SecurityConfig").field("encryption_key", &key).finish()
+    }
+}
+
+impl Config {
+    fn validate_zalo(&self, problems: &mut Vec<String>) {
+        let zalo = &self.zalo;
+        for (key, url) in [
+            ("zalo.api_base", &zalo.api_base),
+            ("zalo.oauth_base", &zalo.oauth_base),
+            ("zalo.business_api_base", &zalo.business_api_base),
+        ] {
+            if !is_http_url(url) {
+                problems.push(format!("`{key}`: `{url}` must start with http:// or https://"));
+            }
+        }
+        if !zalo.oauth_redirect_url.is_empty() && !is_http_url(&zalo.oauth_redirect_url) {
+            problems.push(format!(
+                "`zalo.oauth_redirect_url`: `{}` must start with http:// or https:// (the public URL of /zalo/oauth/callback)",
+                zalo.oauth_redirect_url
+            ));
+        }
+        let code = zalo.domain_verification_code.trim();
+        if !code.is_empty() && !crate::web::zalo_oauth::is_verification_code(code) {
+            problems
+                .push(format!("`zalo.domain_verification_code`: `{code}` may contain only letters, digits, - and _"));
+        }
+        at_least_one(problems, "zalo.rate_limit_per_minute", zalo.rate_limit_per_minute);
+        positive(problems, "zalo.request_timeout", zalo.request_timeout);
+        positive(problems, "zalo.refresh_before_expiry", zalo.refresh_before_expiry);
+        positive(problems, "zalo.cs_window", zalo.cs_window);
+        if !self.security.encryption_key.is_empty() {
+            if let Err(why) = crate::zalo::crypto::decode_key(&self.security.encryption_key) {
+                problems.push(format!("`security.encryption_key`: {why}"));
+            }
+        }
+    }
+}
+
+fn is_http_url(url: &str) -> bool {
+    ["http://", "https://"].iter().any(|scheme| url.len() > scheme.len() && url.starts_with(scheme))
 }
 
 fn positive(problems: &mut Vec<String>, key: &str, value: HumanDuration) {
@@ -574,6 +748,58 @@ mod tests {
         let shown = config.redacted_toml();
         assert!(!shown.contains("hunter2"), "{shown}");
         assert!(shown.contains("postgres://app:***@db/tongdai"), "{shown}");
+    }
+
+    #[test]
+    fn zalo_and_security_values_are_validated_by_key() {
+        let cases = [
+            ("[zalo]\napi_base = \"openapi.zalo.me\"\n", "`zalo.api_base`: `openapi.zalo.me` must start with http"),
+            ("[zalo]\noauth_base = \"ftp://x\"\n", "`zalo.oauth_base`"),
+            ("[zalo]\nbusiness_api_base = \"\"\n", "`zalo.business_api_base`"),
+            ("[zalo]\noauth_redirect_url = \"tongdai.gov.vn/cb\"\n", "`zalo.oauth_redirect_url`"),
+            ("[zalo]\nrate_limit_per_minute = 0\n", "`zalo.rate_limit_per_minute`: must be at least 1"),
+            ("[zalo]\ncs_window = \"0s\"\n", "`zalo.cs_window`: must be longer than zero"),
+            ("[zalo]\ndomain_verification_code = \"a/b\"\n", "`zalo.domain_verification_code`"),
+            ("[security]\nencryption_key = \"c2hvcnQ=\"\n", "`security.encryption_key`: decodes to 5 bytes"),
+            ("[security]\nencryption_key = \"%%%\"\n", "`security.encryption_key`: not valid base64"),
+        ];
+        for (file, expected) in cases {
+            let err = Config::from_toml_and_env(file, "t.toml", &[]).expect_err("should fail").to_string();
+            assert!(err.contains(expected), "{file:?} gave {err}");
+        }
+        let key = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+        let file = format!(
+            "[zalo]\napp_id = \"123\"\napi_base = \"http://127.0.0.1:9000\"\noauth_redirect_url = \"https://x.gov.vn/zalo/oauth/callback\"\n[security]\nencryption_key = \"{key}\"\n"
+        );
+        let loaded =
+            Config::from_toml_and_env(&file, "t.toml", &env(&[("TONGDAI_ZALO__CS_WINDOW", "48h")])).expect("valid");
+        assert!(loaded.config.zalo.is_configured());
+        assert_eq!(loaded.config.zalo.cs_window.as_duration().num_hours(), 48);
+        assert!(!Config::default().zalo.is_configured());
+    }
+
+    #[test]
+    fn redaction_hides_zalo_secrets_and_the_encryption_key() {
+        let mut config = Config::default();
+        config.zalo.app_id = "4242".into();
+        config.zalo.oa_secret_key = "oa-secret-1".into();
+        config.zalo.app_secret = "app-secret-2".into();
+        config.zalo.access_token = "access-3".into();
+        config.zalo.refresh_token = "refresh-4".into();
+        config.security.encryption_key = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=".into();
+        let shown = config.redacted_toml();
+        for secret in ["oa-secret-1", "app-secret-2", "access-3", "refresh-4", "AAECAwQF"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert!(shown.contains("app_id = \"4242\""), "{shown}");
+        assert!(shown.contains("app_secret = \"***\""), "{shown}");
+        assert!(shown.contains("refresh_token = \"***\""), "{shown}");
+        assert!(shown.contains("oauth_redirect_url = \"\""), "empty values are shown as they are: {shown}");
+        let debugged = format!("{config:?}");
+        for secret in ["oa-secret-1", "app-secret-2", "access-3", "refresh-4", "AAECAwQF"] {
+            assert!(!debugged.contains(secret), "{secret} in {debugged}");
+        }
+        assert!(debugged.contains("4242"), "{debugged}");
     }
 
     #[test]

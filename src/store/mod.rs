@@ -16,6 +16,10 @@ use crate::surveys::model::{
     ChatStepRecord, ContactHistory, DispatchReport, Dossier, DossierOutcome, DueInstance, InstancePlan, InstanceState,
     OptOutReport, SendDecision, StoredAnswer, Submission, SubmitOutcome, SurveyInstance, UnmatchedFeedback,
 };
+pub use crate::zalo::records::{
+    Citizen, HeldMessage, NewOutboundRecord, OutboundRecord, PendingAuthorization, RefreshFailure, RefreshStatus,
+    SealedTokens, StoredTokens, TokenSource,
+};
 
 /// Which database a URL points at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -383,6 +387,77 @@ pub trait SurveyStore: Send + Sync {
     async fn count_instances(&self, state: InstanceState) -> StoreResult<i64>;
 }
 
+/// The Zalo OA's token pair (sealed; encryption is the caller's), the single-flight lease of its
+/// refresh, the last refused refresh, and pending OAuth authorisations.
+#[async_trait]
+pub trait TokenStore: Send + Sync {
+    async fn load_tokens(&self) -> StoreResult<Option<StoredTokens>>;
+    /// Stores a first pair only when none is stored; true when it was stored.
+    async fn bootstrap_tokens(&self, tokens: &SealedTokens, now: DateTime<Utc>) -> StoreResult<bool>;
+    /// Replaces the pair (new version, returned) and clears a recorded refresh failure.
+    async fn save_tokens(&self, tokens: &SealedTokens, source: TokenSource, now: DateTime<Utc>) -> StoreResult<i64>;
+    /// Takes the refresh lease for `holder` until `until` when it is free or expired (one
+    /// conditional UPDATE, so exactly one of several instances gets it).
+    async fn try_claim_refresh(&self, holder: &str, now: DateTime<Utc>, until: DateTime<Utc>) -> StoreResult<bool>;
+    /// Gives the lease back (only when `holder` still holds it).
+    async fn release_refresh(&self, holder: &str) -> StoreResult<()>;
+    async fn record_refresh_failure(&self, failure: &RefreshFailure) -> StoreResult<()>;
+    async fn refresh_status(&self) -> StoreResult<RefreshStatus>;
+    /// Keeps a PKCE verifier for its `state`, and forgets expired ones.
+    async fn save_pending_authorization(&self, pending: &PendingAuthorization, now: DateTime<Utc>) -> StoreResult<()>;
+    /// Removes and returns the unexpired authorisation with this `state`, or the most recent
+    /// unexpired one when `state` is `None` (Zalo may not echo it).
+    async fn take_pending_authorization(
+        &self,
+        state: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<PendingAuthorization>>;
+}
+
+/// Citizens' contact facts (the `citizens` table).
+#[async_trait]
+pub trait CitizenStore: Send + Sync {
+    /// Notes an interaction that opens the chat window; keeps the latest time.
+    async fn record_interaction(&self, user_id: &str, at: DateTime<Utc>) -> StoreResult<()>;
+    /// Follow/unfollow; an older event than the last applied one is ignored.
+    async fn set_follower(&self, user_id: &str, is_follower: bool, at: DateTime<Utc>) -> StoreResult<()>;
+    /// Name and/or phone the citizen gave; `None` keeps what is stored.
+    async fn set_contact(
+        &self,
+        user_id: &str,
+        display_name: Option<&str>,
+        phone: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    async fn get(&self, user_id: &str) -> StoreResult<Option<Citizen>>;
+}
+
+/// What was sent to citizens (every attempt), and messages held until the citizen writes.
+#[async_trait]
+pub trait OutboundStore: Send + Sync {
+    async fn record_attempt(&self, record: &NewOutboundRecord) -> StoreResult<i64>;
+    /// The attempts of one job, oldest first.
+    async fn records_for_job(&self, job_id: i64) -> StoreResult<Vec<OutboundRecord>>;
+    /// The sent message with this Zalo `message_id`/`msg_id`.
+    async fn find_by_message_id(&self, message_id: &str) -> StoreResult<Option<OutboundRecord>>;
+    /// The latest sent message with this ZNS `tracking_id`.
+    async fn find_by_tracking_id(&self, tracking_id: &str) -> StoreResult<Option<OutboundRecord>>;
+    /// Keeps a message until the citizen writes; a second hold for the same job returns the first.
+    async fn hold(
+        &self,
+        user_id: &str,
+        source_job_id: Option<i64>,
+        request: &crate::zalo::outbound::SendRequest,
+        max_attempts: u32,
+        now: DateTime<Utc>,
+    ) -> StoreResult<i64>;
+    /// Messages held for a citizen and not released yet, oldest first.
+    async fn held_for(&self, user_id: &str) -> StoreResult<Vec<HeldMessage>>;
+    /// In one transaction: enqueues a `zalo.send` job per held message of the citizen (unique key
+    /// `held:<id>`, in order) and marks them released. Returns the enqueued jobs.
+    async fn release_held(&self, user_id: &str, now: DateTime<Utc>) -> StoreResult<Vec<EnqueueOutcome>>;
+}
+
 /// The store: one handle per aggregate, all on the same database.
 #[derive(Clone)]
 pub struct Store {
@@ -391,6 +466,9 @@ pub struct Store {
     pub jobs: Arc<dyn JobStore>,
     pub inbound: Arc<dyn InboundStore>,
     pub surveys: Arc<dyn SurveyStore>,
+    pub zalo_tokens: Arc<dyn TokenStore>,
+    pub citizens: Arc<dyn CitizenStore>,
+    pub zalo_outbound: Arc<dyn OutboundStore>,
 }
 
 impl std::fmt::Debug for Store {

@@ -19,6 +19,7 @@ pub mod health;
 pub mod survey_form;
 mod survey_page;
 pub mod webhook;
+pub mod zalo_oauth;
 
 /// The service's router with all routes and common layers.
 pub fn router(state: AppState) -> Router {
@@ -28,6 +29,7 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(health::metrics))
         .route("/webhooks/zalo", post(webhook::zalo_webhook))
         .route("/s/{token}", get(survey_form::show).post(survey_form::submit));
+    let routes = zalo_oauth::routes(routes, &state.config.zalo);
     with_common_layers(routes, state)
 }
 

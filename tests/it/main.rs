@@ -6,6 +6,7 @@ mod support;
 
 mod bench;
 mod cli;
+mod fake_zalo;
 mod http;
 mod inbound;
 mod layout;
@@ -14,3 +15,8 @@ mod sim;
 mod store_contract;
 mod survey_store;
 mod surveys;
+mod zalo_client;
+mod zalo_oauth;
+mod zalo_sender;
+mod zalo_store;
+mod zalo_tokens;

@@ -108,7 +108,16 @@ pub fn app_state(
     config: tongdai::config::Config,
     secrets: Option<tongdai::inbound::WebhookSecrets>,
 ) -> tongdai::app::AppState {
-    let clock: tongdai::clock::SharedClock = std::sync::Arc::new(tongdai::clock::SystemClock);
+    app_state_with_clock(db, config, secrets, std::sync::Arc::new(tongdai::clock::SystemClock))
+}
+
+/// The HTTP state of a service on `db` with the given clock.
+pub fn app_state_with_clock(
+    db: &TestDb,
+    config: tongdai::config::Config,
+    secrets: Option<tongdai::inbound::WebhookSecrets>,
+    clock: tongdai::clock::SharedClock,
+) -> tongdai::app::AppState {
     let intake = tongdai::inbound::Intake::new(
         secrets,
         db.store.inbound.clone(),

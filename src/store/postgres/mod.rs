@@ -10,9 +10,12 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use super::{BackendKind, Context, HealthStore, SchemaStatus, Store, StoreError, StoreResult};
 use crate::config::DatabaseConfig;
 
+mod citizens;
 mod inbound;
 mod jobs;
 mod surveys;
+mod zalo_outbound;
+mod zalo_tokens;
 
 pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -41,7 +44,10 @@ impl PgStore {
             health: shared.clone(),
             jobs: shared.clone(),
             inbound: shared.clone(),
-            surveys: shared,
+            surveys: shared.clone(),
+            zalo_tokens: shared.clone(),
+            citizens: shared.clone(),
+            zalo_outbound: shared,
         }
     }
 }

@@ -11,9 +11,12 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use super::{BackendKind, Context, HealthStore, SchemaStatus, Store, StoreError, StoreResult};
 use crate::config::DatabaseConfig;
 
+mod citizens;
 mod inbound;
 mod jobs;
 mod surveys;
+mod zalo_outbound;
+mod zalo_tokens;
 
 pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -70,7 +73,10 @@ impl SqliteStore {
             health: shared.clone(),
             jobs: shared.clone(),
             inbound: shared.clone(),
-            surveys: shared,
+            surveys: shared.clone(),
+            zalo_tokens: shared.clone(),
+            citizens: shared.clone(),
+            zalo_outbound: shared,
         }
     }
 

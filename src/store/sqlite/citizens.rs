@@ -1,0 +1,101 @@
+//! Citizens' contact facts on SQLite: one upsert per change, keeping the latest interaction and
+//! ignoring follow events older than the one applied.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::{from_ms, to_ms, SqliteStore};
+use crate::store::{Citizen, CitizenStore, Context, StoreResult};
+
+#[derive(sqlx::FromRow)]
+struct CitizenRow {
+    zalo_user_id: String,
+    display_name: Option<String>,
+    phone: Option<String>,
+    is_follower: bool,
+    last_interaction_at: Option<i64>,
+    created_at: i64,
+    updated_at: i64,
+}
+
+#[async_trait]
+impl CitizenStore for SqliteStore {
+    async fn record_interaction(&self, user_id: &str, at: DateTime<Utc>) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO citizens (zalo_user_id, last_interaction_at, created_at, updated_at) VALUES (?1, ?2, ?2, ?2)
+             ON CONFLICT (zalo_user_id) DO UPDATE
+                SET last_interaction_at = MAX(COALESCE(citizens.last_interaction_at, excluded.last_interaction_at),
+                                              excluded.last_interaction_at),
+                    updated_at = MAX(citizens.updated_at, excluded.updated_at)",
+        )
+        .bind(user_id)
+        .bind(to_ms(at))
+        .execute(&self.writer)
+        .await
+        .context("recording a citizen's interaction")?;
+        Ok(())
+    }
+
+    async fn set_follower(&self, user_id: &str, is_follower: bool, at: DateTime<Utc>) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO citizens (zalo_user_id, is_follower, follower_changed_at, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?3, ?3)
+             ON CONFLICT (zalo_user_id) DO UPDATE
+                SET is_follower = excluded.is_follower,
+                    follower_changed_at = excluded.follower_changed_at,
+                    updated_at = MAX(citizens.updated_at, excluded.updated_at)
+              WHERE citizens.follower_changed_at IS NULL OR citizens.follower_changed_at <= excluded.follower_changed_at",
+        )
+        .bind(user_id)
+        .bind(is_follower)
+        .bind(to_ms(at))
+        .execute(&self.writer)
+        .await
+        .context("recording a citizen's follow state")?;
+        Ok(())
+    }
+
+    async fn set_contact(
+        &self,
+        user_id: &str,
+        display_name: Option<&str>,
+        phone: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO citizens (zalo_user_id, display_name, phone, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)
+             ON CONFLICT (zalo_user_id) DO UPDATE
+                SET display_name = COALESCE(excluded.display_name, citizens.display_name),
+                    phone = COALESCE(excluded.phone, citizens.phone),
+                    updated_at = MAX(citizens.updated_at, excluded.updated_at)",
+        )
+        .bind(user_id)
+        .bind(display_name)
+        .bind(phone)
+        .bind(to_ms(at))
+        .execute(&self.writer)
+        .await
+        .context("recording a citizen's contact details")?;
+        Ok(())
+    }
+
+    async fn get(&self, user_id: &str) -> StoreResult<Option<Citizen>> {
+        let row: Option<CitizenRow> = sqlx::query_as(
+            "SELECT zalo_user_id, display_name, phone, is_follower, last_interaction_at, created_at, updated_at
+               FROM citizens WHERE zalo_user_id = ?1",
+        )
+        .bind(user_id)
+        .fetch_optional(&self.reader)
+        .await
+        .context("reading a citizen")?;
+        Ok(row.map(|row| Citizen {
+            zalo_user_id: row.zalo_user_id,
+            display_name: row.display_name,
+            phone: row.phone,
+            is_follower: row.is_follower,
+            last_interaction_at: row.last_interaction_at.map(from_ms),
+            created_at: from_ms(row.created_at),
+            updated_at: from_ms(row.updated_at),
+        }))
+    }
+}
