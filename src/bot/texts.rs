@@ -681,7 +681,7 @@ pub fn invalid_name() -> OutboundMessage {
 /// Ask for the mobile number.
 pub fn phone_prompt(name: &str) -> OutboundMessage {
     buttons(
-        format!("Cảm ơn {name}. Anh/chị vui lòng gõ số điện thoại di động để cơ quan liên hệ khi cần (ví dụ: 0912 345 678)."),
+        format!("Cảm ơn anh/chị {name}. Anh/chị vui lòng gõ số điện thoại di động để cơ quan liên hệ khi cần (ví dụ: 0912 345 678)."),
         vec![back_button(), cancel_button()],
     )
 }

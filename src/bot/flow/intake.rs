@@ -64,20 +64,25 @@ impl Turn<'_, '_> {
                 self.say(texts::phone_prompt(&name));
             }
             IntakeStep::Summary => {
-                let notes = scope::review(
-                    intake
-                        .draft
-                        .content
-                        .iter()
-                        .map(String::as_str)
-                        .chain(intake.draft.place.as_deref())
-                        .chain(intake.draft.procedure.as_deref()),
-                );
-                self.say_all(texts::content_notes(notes));
+                self.say_summary_notes(&intake);
                 self.say(texts::summary(catalogue, &intake));
             }
             IntakeStep::EditChoice => self.say(texts::edit_choice()),
         }
+    }
+
+    /// What the citizen is told about the nature of the complaint before confirming it.
+    fn say_summary_notes(&mut self, intake: &Intake) {
+        let notes = scope::review(
+            intake
+                .draft
+                .content
+                .iter()
+                .map(String::as_str)
+                .chain(intake.draft.place.as_deref())
+                .chain(intake.draft.procedure.as_deref()),
+        );
+        self.say_all(texts::content_notes(notes));
     }
 
     /// Moves to `step` and asks its question.
@@ -156,7 +161,7 @@ impl Turn<'_, '_> {
         match step {
             IntakeStep::Content => self.content_text(text),
             IntakeStep::Place => {
-                if intents::is_skip(text) {
+                if intents::is_skip(text) || intents::is_done(text) {
                     self.advance_from(IntakeStep::Place);
                 } else if intents::has_words(text) {
                     self.answer_place(text);
@@ -165,7 +170,7 @@ impl Turn<'_, '_> {
                 }
             }
             IntakeStep::Procedure => {
-                if intents::is_skip(text) {
+                if intents::is_skip(text) || intents::is_done(text) {
                     self.advance_from(IntakeStep::Procedure);
                 } else if intents::has_words(text) {
                     let procedure = short_answer(text);
@@ -298,7 +303,10 @@ impl Turn<'_, '_> {
                 Consent::Given { .. } => IntakeStep::Name,
                 _ => IntakeStep::Consent,
             },
-            IntakeStep::EditChoice => IntakeStep::Summary,
+            IntakeStep::EditChoice => {
+                self.set_step(IntakeStep::Summary);
+                return self.say(texts::summary(self.ctx.catalogue, &intake));
+            }
         };
         self.go_to(previous);
     }

@@ -97,6 +97,10 @@ pub fn step(ctx: &BotContext<'_>, state: &ConversationState, input: &BotInput, n
     }
     let idle = turn.state.last_input_at.is_some_and(|last| now - last > ctx.settings.session_timeout);
     turn.state.last_input_at = Some(now);
+    if idle && matches!(turn.state.phase, Phase::MainMenuWithOffer { .. }) {
+        // An old offer lapses quietly: the citizen was at the main menu anyway.
+        turn.state.phase = Phase::MainMenu;
+    }
     if turn.repair() {
         return turn.finish();
     }

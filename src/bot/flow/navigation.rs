@@ -165,6 +165,16 @@ impl Turn<'_, '_> {
     }
 
     fn picking_text(&mut self, text: &str, purpose: BranchPurpose, suggested: Option<u8>) {
+        // Changing one's mind: a complaint instead of a chat, or the other way round.
+        if matches!(purpose, BranchPurpose::Officer) {
+            if let Some(request) = intents::complaint_request(text) {
+                let first_text = request.tells_story.then(|| text.trim().to_owned());
+                return self.start_complaint(None, first_text);
+            }
+        }
+        if matches!(purpose, BranchPurpose::Complaint { .. }) && intents::is_officer_request(text) {
+            return self.start_officer_chat(None);
+        }
         let choice = match (intents::yes_or_no(text), suggested) {
             (Some(true), Some(number)) => Some(number),
             (Some(false), _) => None,

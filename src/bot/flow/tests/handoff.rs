@@ -113,6 +113,14 @@ fn asking_for_an_officer_without_a_branch_asks_which_one() {
         "officer payload without branch",
         &[(T("#canbo"), &[At("picking:officer")]), (T("#canbo:2"), &[Hands(2, "HHDN")])],
     );
+    run_both(
+        "changing one's mind while picking",
+        &[
+            (T("gặp cán bộ"), &[At("picking:officer")]),
+            (T("phản ánh"), &[Button("#pakn:4"), At("picking:complaint")]),
+            (T("gặp cán bộ"), &[Button("#canbo:4"), At("picking:officer")]),
+        ],
+    );
 }
 
 #[test]

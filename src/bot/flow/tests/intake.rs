@@ -47,7 +47,7 @@ const HAPPY_PATH_WITH_BUTTONS: &[(In, &[Ex])] = &[
         &[Says("Đồng ý xử lý dữ liệu cá nhân"), Button("#dongy"), Button("#khongdongy"), At("intake:consent")],
     ),
     (T("#dongy"), &[Form, Says("gõ họ tên"), At("intake:name")]),
-    (T("Nguyễn Văn An"), &[Says("Cảm ơn Nguyễn Văn An"), Says("số điện thoại di động"), At("intake:phone")]),
+    (T("Nguyễn Văn An"), &[Says("Cảm ơn anh/chị Nguyễn Văn An"), Says("số điện thoại di động"), At("intake:phone")]),
     (
         T("0912 345 678"),
         &[
@@ -104,7 +104,7 @@ fn a_complaint_typed_from_anywhere_with_and_without_diacritics() {
         (T("bỏ qua"), &[At("intake:procedure")]),
         (T("Cấp giấy chứng nhận quyền sử dụng đất"), &[At("intake:consent")]),
         (T("đồng ý"), &[Form, At("intake:name")]),
-        (T("Huy"), &[Says("Cảm ơn Huy"), At("intake:phone")]),
+        (T("Huy"), &[Says("Cảm ơn anh/chị Huy"), At("intake:phone")]),
         (
             T("0912345678"),
             &[
@@ -512,6 +512,26 @@ fn the_summary_can_be_edited_part_by_part() {
     ];
     let draft = filed_by(script);
     assert_eq!((draft.citizen_name, draft.phone), (None, None));
+}
+
+#[test]
+fn xong_at_the_optional_questions_skips_them_and_notes_are_not_repeated_from_the_edit_menu() {
+    run_both(
+        "xong twice",
+        &[
+            (T("#pakn:1"), &[]),
+            (T("Cán bộ vòi vĩnh"), &[]),
+            (T("xong"), &[At("intake:place")]),
+            (T("xong"), &[At("intake:procedure")]),
+            (T("Xong"), &[At("intake:consent")]),
+            (
+                T("không đồng ý"),
+                &[Says("Tổ Kiểm tra đột xuất"), Says("Cơ quan, địa điểm: không nêu"), At("intake:summary")],
+            ),
+            (T("sửa"), &[At("intake:edit_choice")]),
+            (T("quay lại"), &[NotSays("Tổ Kiểm tra đột xuất"), Says("kiểm tra lại phản ánh"), At("intake:summary")]),
+        ],
+    );
 }
 
 #[test]
