@@ -3,7 +3,7 @@
 //! (messages to send, a complaint to file, a ticket to look up, a chat to hand to an officer).
 //! No I/O and no clock here; everything it needs comes in [`BotContext`].
 //!
-//! Order of a step: Unfollow resets; an officer ending a chat is applied; the citizen's rate
+//! Order of a step: Unfollow resets (closing an open chat); an officer ending a chat is applied; the citizen's rate
 //! limit is checked; a state left by an older catalogue is repaired; a citizen the bot never
 //! talked to is welcomed, and a conversation idle longer than the session timeout restarts at
 //! the main menu (a half-written complaint is kept); then the input is handled where the
@@ -85,7 +85,12 @@ impl Step {
 pub fn step(ctx: &BotContext<'_>, state: &ConversationState, input: &BotInput, now: DateTime<Utc>) -> Step {
     let mut turn = Turn { ctx, now, state: state.clone(), effects: Vec::new() };
     match input {
-        BotInput::Unfollow => return Step { state: ConversationState::default(), effects: Vec::new() },
+        BotInput::Unfollow => {
+            // A clean state and no message; an open chat is closed so no officer writes into the void.
+            let in_chat = matches!(state.phase, Phase::Handoff { .. });
+            let effects = if in_chat { vec![Effect::EndHandoff] } else { Vec::new() };
+            return Step { state: ConversationState::default(), effects };
+        }
         BotInput::OfficerEnded => {
             turn.officer_ended();
             return turn.finish();

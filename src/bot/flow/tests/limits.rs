@@ -111,7 +111,7 @@ fn a_complaint_left_idle_is_kept_as_a_draft_to_resume() {
 fn unfollow_resets_everything_silently() {
     for script in [
         &[(T("#pakn:4"), &[][..]), (T("abc"), &[]), (Unfollow, &[Nothing])][..],
-        &[(T("#canbo:4"), &[][..]), (Unfollow, &[Nothing])][..],
+        &[(T("#canbo:4"), &[][..]), (Unfollow, &[Kinds(&["end"])])][..],
         &[(T("4"), &[][..]), (Unfollow, &[Nothing])][..],
     ] {
         let world = World::new();

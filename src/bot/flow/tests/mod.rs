@@ -344,3 +344,24 @@ fn stripping_diacritics_keeps_case_and_punctuation() {
     assert_eq!(strip_diacritics("Phản ánh, Đường 3/2!"), "Phan anh, Duong 3/2!");
     assert_eq!(strip_diacritics("#pakn:4"), "#pakn:4");
 }
+
+#[test]
+fn effects_serialize_as_tagged_json_for_the_outbox() {
+    let effects = vec![
+        Effect::Send(OutboundMessage::text("Xin chào")),
+        Effect::FileComplaint(ComplaintDraft::new(4, monday_morning())),
+        Effect::LookupTicket { code: "PA-2026-7K3Q9X".into() },
+        Effect::StartHandoff { branch: 4, department_code: "VPUBND".into() },
+        Effect::RelayToOfficer {
+            text: Some("Hỏi".into()),
+            evidence: Some(Evidence::Link { url: "https://x".into(), msg_id: None }),
+        },
+        Effect::EndHandoff,
+    ];
+    let json = serde_json::to_value(&effects).expect("serializable");
+    assert_eq!(json[0], serde_json::json!({"effect": "send", "type": "text", "text": "Xin chào"}));
+    assert_eq!(json[2], serde_json::json!({"effect": "lookup_ticket", "code": "PA-2026-7K3Q9X"}));
+    assert_eq!(json[5], serde_json::json!({"effect": "end_handoff"}));
+    let back: Vec<Effect> = serde_json::from_value(json).expect("round trip");
+    assert_eq!(back, effects);
+}
