@@ -538,6 +538,14 @@ pub fn content_received(items: usize, max: u32) -> OutboundMessage {
     )
 }
 
+/// What a shared location is called.
+pub const LOCATION: &str = "vị trí";
+
+/// A shared location given as the place of a complaint, when Zalo sent no place name.
+pub fn location_as_place(latitude: f64, longitude: f64) -> String {
+    format!("vị trí đã gửi ({latitude:.6}, {longitude:.6})")
+}
+
 /// What a kind of media is called.
 pub fn media_name(kind: MediaKind) -> &'static str {
     match kind {
@@ -678,10 +686,11 @@ pub fn invalid_name() -> OutboundMessage {
     )
 }
 
-/// Ask for the mobile number.
-pub fn phone_prompt(name: &str) -> OutboundMessage {
+/// Ask for the mobile number (thanking the citizen by name when known).
+pub fn phone_prompt(name: Option<&str>) -> OutboundMessage {
+    let thanks = name.map_or_else(|| "Cảm ơn anh/chị.".to_owned(), |name| format!("Cảm ơn anh/chị {name}."));
     buttons(
-        format!("Cảm ơn anh/chị {name}. Anh/chị vui lòng gõ số điện thoại di động để cơ quan liên hệ khi cần (ví dụ: 0912 345 678)."),
+        format!("{thanks} Anh/chị vui lòng gõ số điện thoại di động để cơ quan liên hệ khi cần (ví dụ: 0912 345 678)."),
         vec![back_button(), cancel_button()],
     )
 }

@@ -1,6 +1,7 @@
 //! Talking to an officer: the chat is opened for the branch's department (with the time the
 //! office opens when it is closed), the citizen's texts and media are relayed without bot menus,
 //! "menu" or "kết thúc" end it after confirmation, and an officer may end it from the console.
+//! A message that is only a complaint code is relayed and also looked up.
 
 use chrono::{DateTime, Utc};
 
@@ -11,6 +12,7 @@ use crate::bot::matcher::{is_global_command, GlobalCommand};
 use crate::bot::payload::Payload;
 use crate::bot::state::Phase;
 use crate::bot::texts;
+use crate::bot::ticket_code::parse_ticket_code;
 use crate::tickets::draft::Evidence;
 
 impl Turn<'_, '_> {
@@ -77,6 +79,10 @@ impl Turn<'_, '_> {
             }
         }
         self.relay(Some(text.to_owned()), None, branch, idle);
+        // A code on its own is also looked up: the citizen gets the status without waiting.
+        if let Some(code) = parse_ticket_code(text) {
+            self.effect(Effect::LookupTicket { code });
+        }
     }
 
     fn relay(&mut self, text: Option<String>, evidence: Option<Evidence>, branch: u8, idle: bool) {

@@ -59,10 +59,7 @@ impl Turn<'_, '_> {
             IntakeStep::Procedure => self.say(texts::procedure_prompt()),
             IntakeStep::Consent => self.say(texts::consent_prompt(catalogue, self.ctx.settings)),
             IntakeStep::Name => self.say_all(texts::name_prompt(self.ctx.settings)),
-            IntakeStep::Phone => {
-                let name = intake.draft.citizen_name.clone().unwrap_or_else(|| "anh/chị".to_owned());
-                self.say(texts::phone_prompt(&name));
-            }
+            IntakeStep::Phone => self.say(texts::phone_prompt(intake.draft.citizen_name.as_deref())),
             IntakeStep::Summary => {
                 self.say_summary_notes(&intake);
                 self.say(texts::summary(catalogue, &intake));
@@ -128,12 +125,11 @@ impl Turn<'_, '_> {
             BotInput::Location { latitude, longitude, label } if valid_coordinates(*latitude, *longitude) => {
                 let evidence = Evidence::Location { latitude: *latitude, longitude: *longitude, msg_id: None };
                 if step == IntakeStep::Place {
-                    let place =
-                        label.clone().unwrap_or_else(|| format!("vị trí đã gửi ({latitude:.6}, {longitude:.6})"));
+                    let place = label.clone().unwrap_or_else(|| texts::location_as_place(*latitude, *longitude));
                     self.attach_quietly(evidence);
                     self.answer_place(&place);
                 } else {
-                    self.add_evidence(evidence, "vị trí", step);
+                    self.add_evidence(evidence, texts::LOCATION, step);
                 }
             }
             BotInput::SubmittedInfo { name, phone } if matches!(step, IntakeStep::Name | IntakeStep::Phone) => {

@@ -29,7 +29,8 @@ fn an_officer_chat_in_office_hours() {
             (Sticker, &[Nothing, At("handoff")]),
             (T("trợ giúp"), &[Kinds(&["relay"])]),
             (T("1"), &[Kinds(&["relay"])]),
-            (T("PA-2026-7K3Q9X"), &[Kinds(&["relay"])]),
+            (T("PA-2026-7K3Q9X"), &[Kinds(&["relay", "lookup"]), Looks("PA-2026-7K3Q9X")]),
+            (T("mã PA-2026-7K3Q9X xử lý đến đâu rồi"), &[Kinds(&["relay"])]),
             (T("#nhanh:2"), &[Says("đang trò chuyện với cán bộ"), Kinds(&["send"]), At("handoff")]),
             (
                 T("menu"),
