@@ -708,7 +708,7 @@ pub fn form_phone_unusable(reason: Option<&str>) -> OutboundMessage {
     let why = reason.map_or_else(|| "mẫu không có số điện thoại.".to_owned(), str::to_owned);
     buttons(
         format!(
-            "Chúng tôi đã nhận thông tin từ Zalo nhưng chưa dùng được số điện thoại ({}) Anh/chị vui lòng gõ số di \
+            "Chúng tôi đã nhận thông tin từ Zalo nhưng chưa dùng được số điện thoại ({}). Anh/chị vui lòng gõ số di \
              động (ví dụ: 0912 345 678).",
             why.trim_end_matches('.')
         ),

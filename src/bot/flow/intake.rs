@@ -19,6 +19,9 @@ use crate::zalo::phone::normalize_vn_phone;
 
 /// Longest place or procedure kept, in characters.
 const MAX_SHORT_ANSWER_CHARS: usize = 300;
+/// Longest description message kept, in characters (twice Zalo's own limit on a text message,
+/// so nothing a citizen can send is cut; it bounds the stored state).
+const MAX_CONTENT_CHARS: usize = 4000;
 /// Longest name kept, in characters.
 const MAX_NAME_CHARS: usize = 100;
 
@@ -332,7 +335,7 @@ impl Turn<'_, '_> {
         let max = self.max_items();
         if let Some(intake) = self.intake_mut() {
             if intake.item_count() < max && intents::has_words(text) {
-                intake.draft.content.push(text.trim().to_owned());
+                intake.draft.content.push(text.trim().chars().take(MAX_CONTENT_CHARS).collect());
             }
         }
     }
