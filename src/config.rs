@@ -39,6 +39,7 @@ pub struct Config {
     pub survey: SurveyConfig,
     pub zalo: ZaloConfig,
     pub security: SecurityConfig,
+    pub bot: BotConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -204,6 +205,48 @@ impl Default for SurveyConfig {
             link_secret: String::new(),
             public_base_url: String::new(),
             dispatch_interval: HumanDuration::from_secs(5),
+        }
+    }
+}
+
+/// The chatbot's conversation (`[bot]`); turned into `crate::bot::settings::BotSettings`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BotConfig {
+    /// A conversation idle this long starts again from the main menu (a half-written complaint is kept).
+    pub session_timeout: HumanDuration,
+    /// When officers answer chats on working days, e.g. `07:00-11:30,13:30-17:00`.
+    pub office_hours: String,
+    /// More messages than this from one citizen within `rate_limit_window` are ignored.
+    pub rate_limit_messages: u32,
+    pub rate_limit_window: HumanDuration,
+    /// Version of the personal-data consent notice; stored with every consent answer.
+    pub consent_text_version: String,
+    /// Most messages and attachments one complaint may collect.
+    pub max_complaint_messages: u32,
+    /// Branch catalogue file; empty = the built-in Hậu Giang catalogue.
+    pub catalogue_file: String,
+    /// Who controls citizens' personal data, as named in the consent notice.
+    pub data_controller: String,
+    /// How long complaint data is kept, as told in the consent notice.
+    pub data_retention: String,
+    /// Image shown on Zalo's "send your name and phone" form (an http(s) URL).
+    pub user_info_image_url: String,
+}
+
+impl Default for BotConfig {
+    fn default() -> Self {
+        Self {
+            session_timeout: HumanDuration::from_secs(30 * 60),
+            office_hours: "07:00-11:30,13:30-17:00".into(),
+            rate_limit_messages: 20,
+            rate_limit_window: HumanDuration::from_secs(60),
+            consent_text_version: "2026-01".into(),
+            max_complaint_messages: 20,
+            catalogue_file: String::new(),
+            data_controller: "Văn phòng Ủy ban nhân dân tỉnh Hậu Giang".into(),
+            data_retention: "36 tháng kể từ khi phản ánh được giải quyết xong".into(),
+            user_info_image_url: "https://developers.zalo.me/web/static/zalo.png".into(),
         }
     }
 }
@@ -466,6 +509,7 @@ impl Config {
         }
         problems.extend(crate::surveys::settings::config_problems(self));
         self.validate_zalo(&mut problems);
+        problems.extend(crate::bot::settings::config_problems(&self.bot));
         if problems.is_empty() {
             Ok(())
         } else {
