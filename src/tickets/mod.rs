@@ -1,4 +1,11 @@
 //! Complaints and feedback (phản ánh, kiến nghị — PAKN): what the conversation collects, and (in
 //! later modules) classification, routing, deadlines and case management.
 
+pub mod classify;
+pub mod code;
+pub mod config;
 pub mod draft;
+pub mod filter;
+pub mod model;
+pub mod sla;
+pub mod status;

@@ -10,7 +10,9 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use super::{BackendKind, Context, HealthStore, SchemaStatus, Store, StoreError, StoreResult};
 use crate::config::DatabaseConfig;
 
+mod api_keys;
 mod jobs;
+mod tickets;
 
 pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -34,7 +36,7 @@ impl PgStore {
 
     pub fn into_store(self) -> Store {
         let shared = Arc::new(self);
-        Store { kind: BackendKind::Postgres, health: shared.clone(), jobs: shared }
+        Store { kind: BackendKind::Postgres, health: shared.clone(), jobs: shared.clone(), tickets: shared.clone(), api_keys: shared }
     }
 }
 

@@ -11,7 +11,9 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use super::{BackendKind, Context, HealthStore, SchemaStatus, Store, StoreError, StoreResult};
 use crate::config::DatabaseConfig;
 
+mod api_keys;
 mod jobs;
+mod tickets;
 
 pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -63,7 +65,7 @@ impl SqliteStore {
     /// Wraps this backend in the aggregate handles of [`Store`].
     pub fn into_store(self) -> Store {
         let shared = Arc::new(self);
-        Store { kind: BackendKind::Sqlite, health: shared.clone(), jobs: shared }
+        Store { kind: BackendKind::Sqlite, health: shared.clone(), jobs: shared.clone(), tickets: shared.clone(), api_keys: shared }
     }
 
     /// Starts a write transaction that takes the write lock at once.
