@@ -9,3 +9,7 @@ pub mod filter;
 pub mod model;
 pub mod sla;
 pub mod status;
+pub mod service;
+pub mod texts;
+pub mod attachments;
+pub mod jobs;
