@@ -86,7 +86,8 @@ pub async fn run_until_shutdown(
     let metrics = Metrics::new();
     let (trigger, shutdown) = shutdown::channel();
     let grace = config.server.shutdown_grace.as_duration();
-    let registry = Registry::new();
+    let mut registry = Registry::new();
+    crate::tickets::jobs::register_handlers(&mut registry, &config, &store, &clock)?;
     let workers = Arc::new(WorkerPool::new(
         store.jobs.clone(),
         registry,
@@ -98,6 +99,7 @@ pub async fn run_until_shutdown(
     let worker_task = tokio::spawn(workers.clone().run(shutdown.clone()));
     let mut scheduler = Scheduler::new();
     scheduler.every(config.jobs.rescue_interval.as_duration(), Arc::new(LeaseRescuer { store: store.jobs.clone() }));
+    crate::tickets::jobs::schedule(&mut scheduler, &config, &store)?;
     let ticks = scheduler.spawn(&clock, &shutdown);
 
     let state = AppState { config: Arc::new(config), store, clock, metrics };

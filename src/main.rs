@@ -26,6 +26,16 @@ enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// API keys of machine clients: create (printed once), list, revoke.
+    Apikey {
+        #[command(subcommand)]
+        command: tongdai::auth::cli::ApiKeyCommand,
+    },
+    /// Complaint tickets: list as JSON or CSV.
+    Tickets {
+        #[command(subcommand)]
+        command: tongdai::tickets::cli::TicketsCommand,
+    },
     /// Configuration tools.
     Config {
         #[command(subcommand)]
@@ -58,6 +68,12 @@ fn main() -> ExitCode {
         print!("{}", loaded.config.redacted_toml());
         return ExitCode::SUCCESS;
     }
+    // Commands whose standard output is data: no log lines mixed in.
+    match cli.command {
+        Command::Apikey { command } => return tongdai::auth::cli::run(&loaded.config, command),
+        Command::Tickets { command } => return tongdai::tickets::cli::run(&loaded.config, command),
+        _ => {}
+    }
     tongdai::app::init_logging(&loaded.config);
     tongdai::app::log_config_warnings(&loaded);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
@@ -73,7 +89,7 @@ fn main() -> ExitCode {
             Command::Migrate => tongdai::app::open_store(&loaded.config).await.map(|store| {
                 tracing::info!(backend = store.kind.name(), "migrations applied");
             }),
-            Command::Config { .. } => Ok(()),
+            Command::Config { .. } | Command::Apikey { .. } | Command::Tickets { .. } => Ok(()),
         }
     });
     match result {

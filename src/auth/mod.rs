@@ -4,3 +4,4 @@
 pub mod api_keys;
 
 pub mod extract;
+pub mod cli;

@@ -46,3 +46,35 @@ impl Tick for SlaTick {
         Ok(())
     }
 }
+
+/// Registers the ticket job handlers (`ticket.notify`, `ticket.fetch_attachment`).
+pub fn register_handlers(
+    registry: &mut crate::jobs::Registry,
+    config: &crate::config::Config,
+    store: &crate::store::Store,
+    clock: &crate::clock::SharedClock,
+) -> anyhow::Result<()> {
+    // Fails here, before any worker starts, when the catalogue or calendar is unusable.
+    TicketService::from_config(config, store.tickets.clone())?;
+    let fetcher = super::attachments::AttachmentFetcher::new(
+        store.tickets.clone(),
+        clock.clone(),
+        std::path::Path::new(&config.general.data_dir),
+        config.tickets.max_attachment_bytes,
+        config.tickets.attachment_timeout.as_duration(),
+    )?;
+    registry.register(super::service::NOTIFY_JOB_KIND, Arc::new(NotifyHandler { store: store.tickets.clone() }));
+    registry.register(super::service::FETCH_ATTACHMENT_JOB_KIND, Arc::new(fetcher));
+    Ok(())
+}
+
+/// Schedules the deadline checks every `tickets.sla_check_interval`.
+pub fn schedule(
+    scheduler: &mut crate::jobs::scheduler::Scheduler,
+    config: &crate::config::Config,
+    store: &crate::store::Store,
+) -> anyhow::Result<()> {
+    let service = Arc::new(TicketService::from_config(config, store.tickets.clone())?);
+    scheduler.every(config.tickets.sla_check_interval.as_duration(), Arc::new(SlaTick { service }));
+    Ok(())
+}

@@ -2,9 +2,11 @@
 //! later modules) classification, routing, deadlines and case management.
 
 pub mod classify;
+pub mod cli;
 pub mod code;
 pub mod config;
 pub mod draft;
+pub mod export;
 pub mod filter;
 pub mod model;
 pub mod sla;

@@ -13,6 +13,7 @@ use serde_json::json;
 
 use crate::app::AppState;
 
+pub mod api_tickets;
 pub mod error;
 pub mod health;
 
@@ -21,7 +22,8 @@ pub fn router(state: AppState) -> Router {
     let routes = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
-        .route("/metrics", get(health::metrics));
+        .route("/metrics", get(health::metrics))
+        .merge(api_tickets::routes(&state));
     with_common_layers(routes, state)
 }
 
