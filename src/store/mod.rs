@@ -192,7 +192,7 @@ fn schema_status(migrator: &sqlx::migrate::Migrator, applied: &[i64]) -> SchemaS
 #[derive(Debug, Clone, PartialEq)]
 pub enum CreateTicketOutcome {
     /// Stored; the ticket with its database id.
-    Created(crate::tickets::model::Ticket),
+    Created(Box<crate::tickets::model::Ticket>),
     /// Another ticket has this code already; nothing was written (draw a new code and retry).
     CodeTaken,
 }

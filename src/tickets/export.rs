@@ -46,7 +46,7 @@ impl TicketSummary {
             overdue: t.is_overdue(now),
             status_label: t.status.label_vi(),
             department_name: service.department_name(&t.department_code),
-            out_of_scope: t.out_of_scope.map(|o| o.as_str()),
+            out_of_scope: t.out_of_scope.map(super::model::OutOfScope::as_str),
             channel: t.channel.as_str(),
             citizen_phone_masked: t.phone.as_deref().map(crate::zalo::phone::mask_phone),
             code: t.code,

@@ -108,6 +108,15 @@ pub struct SlaReport {
     pub escalated: usize,
 }
 
+/// An officer's correction of the automatic classification.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reclassification {
+    pub category: Category,
+    /// Flag for the inspection team.
+    pub misconduct: bool,
+    pub reason: Option<String>,
+}
+
 /// A computed change: the new state (carrying the version it was computed from), its history
 /// entries and its jobs.
 struct Change {
@@ -655,12 +664,11 @@ impl TicketService {
         typed_code: &str,
         scope: &Scope,
         actor: &Actor,
-        category: Category,
-        misconduct: bool,
-        reason: Option<&str>,
+        correction: &Reclassification,
         now: DateTime<Utc>,
     ) -> Result<Ticket, TicketError> {
-        let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+        let Reclassification { category, misconduct, ref reason } = *correction;
+        let reason = reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
         self.change(typed_code, scope, now, |current| {
             if current.status.is_final() {
                 return Err(TicketError::Invalid(format!("the ticket is {}", current.status)));

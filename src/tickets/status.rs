@@ -103,15 +103,15 @@ pub enum TransitionError {
 /// Whether a ticket may move from `from` to `to` (the shape of the workflow, nothing else).
 pub fn is_allowed(from: TicketStatus, to: TicketStatus) -> bool {
     use TicketStatus::{Answered, Classified, Closed, Forwarded, InProgress, Received, Rejected};
-    match (from, to) {
-        (Received, Classified | InProgress | Forwarded | Answered | Rejected)
-        | (Classified, InProgress | Forwarded | Answered | Rejected)
-        | (InProgress, Forwarded | Answered | Rejected)
+    match from {
+        Received => matches!(to, Classified | InProgress | Forwarded | Answered | Rejected),
+        Classified => matches!(to, InProgress | Forwarded | Answered | Rejected),
+        InProgress => matches!(to, Forwarded | Answered | Rejected),
         // The new owner accepts a forwarded ticket, answers it or forwards it again.
-        | (Forwarded, InProgress | Forwarded | Answered | Rejected)
+        Forwarded => matches!(to, InProgress | Forwarded | Answered | Rejected),
         // An unsuitable answer goes back for rework (QĐ 31/2021 Đ.46); a good one closes the case.
-        | (Answered, InProgress | Closed) => true,
-        _ => false,
+        Answered => matches!(to, InProgress | Closed),
+        Closed | Rejected => false,
     }
 }
 

@@ -9,3 +9,5 @@ mod http;
 mod layout;
 mod queue;
 mod store_contract;
+mod tickets_store;
+mod tickets_support;

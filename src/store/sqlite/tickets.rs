@@ -387,7 +387,7 @@ impl TicketStore for SqliteStore {
         stored.id = id;
         stored.version = 1;
         stored.updated_at = now;
-        Ok(CreateTicketOutcome::Created(stored))
+        Ok(CreateTicketOutcome::Created(Box::new(stored)))
     }
 
     async fn get_ticket(&self, code: &str, scope: &Scope) -> StoreResult<Option<Ticket>> {
