@@ -9,5 +9,6 @@ mod http;
 mod layout;
 mod queue;
 mod store_contract;
+mod tickets_service;
 mod tickets_store;
 mod tickets_support;
