@@ -9,6 +9,8 @@ mod http;
 mod layout;
 mod queue;
 mod store_contract;
+mod tickets_api;
+mod tickets_attachments;
 mod tickets_service;
 mod tickets_store;
 mod tickets_support;
