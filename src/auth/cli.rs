@@ -82,7 +82,12 @@ async fn execute(config: &Config, command: ApiKeyCommand) -> anyhow::Result<Exit
                         created.record.name,
                         created.record.prefix,
                         created.record.scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" "),
-                        created.record.department_code.as_deref().map(|d| format!(", department {d}")).unwrap_or_default()
+                        created
+                            .record
+                            .department_code
+                            .as_deref()
+                            .map(|d| format!(", department {d}"))
+                            .unwrap_or_default()
                     );
                     println!("{}", created.key.secret);
                     Ok(ExitCode::SUCCESS)

@@ -3,5 +3,5 @@
 
 pub mod api_keys;
 
-pub mod extract;
 pub mod cli;
+pub mod extract;

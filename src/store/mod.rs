@@ -256,8 +256,11 @@ pub trait TicketStore: Send + Sync {
         now: DateTime<Utc>,
     ) -> StoreResult<bool>;
     /// Open, processable tickets whose reminder time has come and who were not reminded yet.
-    async fn tickets_to_remind(&self, now: DateTime<Utc>, limit: u32)
-        -> StoreResult<Vec<crate::tickets::model::Ticket>>;
+    async fn tickets_to_remind(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<crate::tickets::model::Ticket>>;
     /// Open tickets past their deadline that were not escalated yet.
     async fn tickets_to_escalate(
         &self,

@@ -139,8 +139,10 @@ impl AttachmentFetcher {
             .and_then(|v| v.to_str().ok())
             .map(|v| v.split(';').next().unwrap_or_default().trim().to_ascii_lowercase());
         let mut body = Vec::new();
-        while let Some(chunk) =
-            response.chunk().await.map_err(|e| Refusal::Transient(format!("download interrupted: {}", without_url(&e))))?
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| Refusal::Transient(format!("download interrupted: {}", without_url(&e))))?
         {
             if (body.len() + chunk.len()) as u64 > self.max_bytes {
                 return Err(Refusal::Permanent(format!(
@@ -153,12 +155,13 @@ impl AttachmentFetcher {
         if body.is_empty() {
             return Err(Refusal::Permanent("the file is empty".into()));
         }
-        let content_type = accepted_type(&body, declared_type.as_deref(), attachment.name.as_deref()).ok_or_else(|| {
-            Refusal::Permanent(format!(
-                "file type {} is not accepted (images, PDF, office documents, audio and video are)",
-                declared_type.as_deref().unwrap_or("unknown")
-            ))
-        })?;
+        let content_type =
+            accepted_type(&body, declared_type.as_deref(), attachment.name.as_deref()).ok_or_else(|| {
+                Refusal::Permanent(format!(
+                    "file type {} is not accepted (images, PDF, office documents, audio and video are)",
+                    declared_type.as_deref().unwrap_or("unknown")
+                ))
+            })?;
         let sha256 = hex::encode(Sha256::digest(&body));
         let folder = self.dir.join(code);
         let path = folder.join(format!("{}-{}.{}", attachment.seq, &sha256[..12], extension(&content_type)));
@@ -274,7 +277,9 @@ pub fn accepted_type(bytes: &[u8], declared: Option<&str>, name: Option<&str>) -
     match sniff(bytes)? {
         "application/zip" | "application/x-ole-storage" => {
             let ole = bytes.starts_with(&[0xD0, 0xCF]);
-            let legacy = |t: &str| matches!(t, "application/msword" | "application/vnd.ms-excel" | "application/vnd.ms-powerpoint");
+            let legacy = |t: &str| {
+                matches!(t, "application/msword" | "application/vnd.ms-excel" | "application/vnd.ms-powerpoint")
+            };
             let fits = |t: &str| is_office_type(t) && legacy(t) == ole;
             declared.filter(|t| fits(t)).map(str::to_owned).or_else(|| by_name.filter(|t| fits(t)).map(str::to_owned))
         }

@@ -133,9 +133,21 @@ mod tests {
         ] {
             assert_eq!(normalize(typed).as_deref(), Some("PA-2026-K7M3QX"), "{typed:?}");
         }
-        for bad in ["", "PA", "PA-2026", "PA-2026-K7M3Q", "PA-2026-K7M3QXX", "PA-2026-K7M30X", "PA-2026-K7M3OX",
-            "PA-2026-K7M31X", "PA-2026-K7MI3X", "PB-2026-K7M3QX", "PA-20X6-K7M3QX", "PA-1999-K7M3QX", "PA-2026-K7M3Qé"]
-        {
+        for bad in [
+            "",
+            "PA",
+            "PA-2026",
+            "PA-2026-K7M3Q",
+            "PA-2026-K7M3QXX",
+            "PA-2026-K7M30X",
+            "PA-2026-K7M3OX",
+            "PA-2026-K7M31X",
+            "PA-2026-K7MI3X",
+            "PB-2026-K7M3QX",
+            "PA-20X6-K7M3QX",
+            "PA-1999-K7M3QX",
+            "PA-2026-K7M3Qé",
+        ] {
             assert_eq!(normalize(bad), None, "{bad:?}");
         }
     }

@@ -120,7 +120,8 @@ mod tests {
         assert!(!calendar.is_working_day(day), "the file replaces the embedded table");
         let tet = chrono::NaiveDate::from_ymd_opt(2026, 2, 17).expect("date");
         assert!(calendar.is_working_day(tet), "…entirely: Tết is not in this file");
-        let missing = TicketsConfig { holidays_file: dir.join("none.toml").display().to_string(), ..TicketsConfig::default() };
+        let missing =
+            TicketsConfig { holidays_file: dir.join("none.toml").display().to_string(), ..TicketsConfig::default() };
         let mut problems = Vec::new();
         missing.validate(&mut problems);
         assert!(problems[0].contains("cannot read"), "{problems:?}");

@@ -74,12 +74,32 @@ impl TicketSummary {
     }
 }
 
-
 /// CSV column names, in order.
 pub const CSV_HEADER: &[&str] = &[
-    "code", "status", "status_label", "branch", "department_code", "department_name", "category", "misconduct",
-    "out_of_scope", "processable", "channel", "received_at", "due_at", "forward_due_at", "overdue", "escalated",
-    "answered_at", "closed_at", "forward_count", "place", "procedure", "content", "answer_text", "rejection_reason",
+    "code",
+    "status",
+    "status_label",
+    "branch",
+    "department_code",
+    "department_name",
+    "category",
+    "misconduct",
+    "out_of_scope",
+    "processable",
+    "channel",
+    "received_at",
+    "due_at",
+    "forward_due_at",
+    "overdue",
+    "escalated",
+    "answered_at",
+    "closed_at",
+    "forward_count",
+    "place",
+    "procedure",
+    "content",
+    "answer_text",
+    "rejection_reason",
 ];
 
 fn time(at: Option<DateTime<Utc>>) -> String {

@@ -137,7 +137,14 @@ impl TicketFilter {
 
     /// The text filter as folded words.
     pub fn text_words(&self) -> Vec<String> {
-        self.text.as_deref().map(crate::bot::text::fold).unwrap_or_default().split(' ').filter(|w| !w.is_empty()).map(str::to_owned).collect()
+        self.text
+            .as_deref()
+            .map(crate::bot::text::fold)
+            .unwrap_or_default()
+            .split(' ')
+            .filter(|w| !w.is_empty())
+            .map(str::to_owned)
+            .collect()
     }
 
     /// The page size, bounded by [`MAX_PAGE`].

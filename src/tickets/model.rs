@@ -180,7 +180,8 @@ impl Ticket {
 
     /// The text searched by the `text` filter: code, content, place and procedure, folded.
     pub fn search_text(&self) -> String {
-        let parts = [Some(self.code.as_str()), Some(self.content.as_str()), self.place.as_deref(), self.procedure.as_deref()];
+        let parts =
+            [Some(self.code.as_str()), Some(self.content.as_str()), self.place.as_deref(), self.procedure.as_deref()];
         crate::bot::text::fold(&parts.into_iter().flatten().collect::<Vec<_>>().join(" "))
     }
 }
@@ -332,7 +333,8 @@ pub enum AttachmentKind {
 }
 
 impl AttachmentKind {
-    pub const ALL: [AttachmentKind; 6] = [Self::Image, Self::File, Self::Video, Self::Audio, Self::Link, Self::Location];
+    pub const ALL: [AttachmentKind; 6] =
+        [Self::Image, Self::File, Self::Video, Self::Audio, Self::Link, Self::Location];
 
     pub fn as_str(self) -> &'static str {
         match self {

@@ -17,9 +17,8 @@ use super::config::TicketsConfig;
 use super::draft::{ComplaintDraft, Consent, Evidence};
 use super::filter::{Scope, TicketFilter, TicketPage};
 use super::model::{
-    Actor, Attachment, AttachmentKind, AttachmentState, Category, Channel, ConsentDecision, ConsentRecord,
-    EventAction, NewAttachment, NewEvent, NewNotification, NotificationKind, OutOfScope, Recipient, Ticket,
-    TicketEvent,
+    Actor, Attachment, AttachmentKind, AttachmentState, Category, Channel, ConsentDecision, ConsentRecord, EventAction,
+    NewAttachment, NewEvent, NewNotification, NotificationKind, OutOfScope, Recipient, Ticket, TicketEvent,
 };
 use super::sla::SlaPolicy;
 use super::status::{check_transition, TicketStatus, TransitionError};
@@ -219,7 +218,11 @@ impl TicketService {
         let classification = classify(&content);
         let (consent, processable) = match &draft.consent {
             Consent::Given { text_version, at } => (
-                ConsentRecord { decision: ConsentDecision::Given, text_version: Some(text_version.clone()), at: Some(*at) },
+                ConsentRecord {
+                    decision: ConsentDecision::Given,
+                    text_version: Some(text_version.clone()),
+                    at: Some(*at),
+                },
                 true,
             ),
             Consent::Refused { text_version, at } => (
@@ -230,7 +233,9 @@ impl TicketService {
                 },
                 false,
             ),
-            Consent::NotAsked => (ConsentRecord { decision: ConsentDecision::NotAsked, text_version: None, at: None }, false),
+            Consent::NotAsked => {
+                (ConsentRecord { decision: ConsentDecision::NotAsked, text_version: None, at: None }, false)
+            }
         };
         let deadlines = processable.then(|| self.policy.deadlines(&self.calendar, now, classification.category));
         let non_empty = |s: &Option<String>| s.as_ref().map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
@@ -379,14 +384,26 @@ impl TicketService {
             Recipient::InspectionTeam => "inspection".to_owned(),
         };
         let dedupe_key = format!("ticket:{}:{}:{}:{}", ticket.code, kind.as_str(), who, occasion);
-        let notification =
-            NewNotification { dedupe_key: dedupe_key.clone(), ticket_code: ticket.code.clone(), recipient, kind, message, created_at: now };
+        let notification = NewNotification {
+            dedupe_key: dedupe_key.clone(),
+            ticket_code: ticket.code.clone(),
+            recipient,
+            kind,
+            message,
+            created_at: now,
+        };
         let payload = serde_json::to_value(&notification).unwrap_or(serde_json::Value::Null);
         NewJob::new(NOTIFY_JOB_KIND, payload, self.job_attempts).unique(format!("{NOTIFY_JOB_KIND}:{dedupe_key}"))
     }
 
     /// A `zalo.send` job to the ticket's citizen; `None` when the citizen cannot be reached.
-    fn citizen_job(&self, ticket: &Ticket, message: String, purpose: &str, template: Option<TemplateFallback>) -> Option<NewJob> {
+    fn citizen_job(
+        &self,
+        ticket: &Ticket,
+        message: String,
+        purpose: &str,
+        template: Option<TemplateFallback>,
+    ) -> Option<NewJob> {
         if ticket.citizen_user_id.is_none() && ticket.phone.is_none() {
             return None;
         }
@@ -458,7 +475,13 @@ impl TicketService {
 
     /// Reads the ticket, computes a change with `compute`, and writes it if nobody changed the
     /// ticket meanwhile (otherwise recomputes on the new state, a few times).
-    async fn change<F>(&self, typed_code: &str, scope: &Scope, now: DateTime<Utc>, compute: F) -> Result<Ticket, TicketError>
+    async fn change<F>(
+        &self,
+        typed_code: &str,
+        scope: &Scope,
+        now: DateTime<Utc>,
+        compute: F,
+    ) -> Result<Ticket, TicketError>
     where
         F: Fn(&Ticket) -> Result<Change, TicketError>,
     {
@@ -517,7 +540,8 @@ impl TicketService {
                 tracking_id: Some(t.code.clone()),
             };
             let message = texts::reply_message(&t.code, &department_name, text);
-            let jobs: Vec<NewJob> = self.citizen_job(current, message, "ticket_reply", Some(template)).into_iter().collect();
+            let jobs: Vec<NewJob> =
+                self.citizen_job(current, message, "ticket_reply", Some(template)).into_iter().collect();
             let detail = match author {
                 Some(author) => format!("Trả lời công dân (người soạn: {author})"),
                 None => "Trả lời công dân".to_owned(),
@@ -566,7 +590,12 @@ impl TicketService {
                 TicketStatus::Rejected => {
                     let why = reason.unwrap_or_default();
                     t.rejection_reason = Some(why.to_owned());
-                    jobs.extend(self.citizen_job(current, texts::rejected_message(&t.code, why), "ticket_status", None));
+                    jobs.extend(self.citizen_job(
+                        current,
+                        texts::rejected_message(&t.code, why),
+                        "ticket_status",
+                        None,
+                    ));
                 }
                 TicketStatus::Closed => {
                     t.closed_at = Some(now);
@@ -636,7 +665,12 @@ impl TicketService {
                 &occasion,
                 now,
             )];
-            jobs.extend(self.citizen_job(current, texts::forwarded_message(&t.code, &target.name, due), "ticket_status", None));
+            jobs.extend(self.citizen_job(
+                current,
+                texts::forwarded_message(&t.code, &target.name, due),
+                "ticket_status",
+                None,
+            ));
             let event = NewEvent {
                 actor: actor.clone(),
                 action: EventAction::Forwarded,
@@ -701,7 +735,11 @@ impl TicketService {
                 action: EventAction::Reclassified,
                 from_status: None,
                 to_status: None,
-                detail: format!("Phân loại lại: {}{}", category.label_vi(), if misconduct { "; chuyển Tổ Kiểm tra đột xuất" } else { "" }),
+                detail: format!(
+                    "Phân loại lại: {}{}",
+                    category.label_vi(),
+                    if misconduct { "; chuyển Tổ Kiểm tra đột xuất" } else { "" }
+                ),
                 reason: reason.map(str::to_owned),
                 data: json!({"category": category.as_str(), "misconduct": misconduct, "due_at": t.due_at}),
             };
@@ -779,7 +817,11 @@ impl TicketService {
                 &t,
                 Recipient::Department(coordinator.clone()),
                 NotificationKind::Escalation,
-                texts::notify_escalation(&t.code, &self.department_name(&t.department_code), self.calendar.local_date(due)),
+                texts::notify_escalation(
+                    &t.code,
+                    &self.department_name(&t.department_code),
+                    self.calendar.local_date(due),
+                ),
                 &occasion,
                 now,
             );
@@ -788,7 +830,11 @@ impl TicketService {
                 action: EventAction::Escalated,
                 from_status: None,
                 to_status: None,
-                detail: format!("Quá hạn trả lời ({}); báo cáo {}", self.local_date_text(due), self.department_name(&coordinator)),
+                detail: format!(
+                    "Quá hạn trả lời ({}); báo cáo {}",
+                    self.local_date_text(due),
+                    self.department_name(&coordinator)
+                ),
                 reason: None,
                 data: json!({"department": t.department_code, "coordinator": coordinator, "due_at": due}),
             };
@@ -822,9 +868,12 @@ fn attachments_from(evidence: &[Evidence]) -> Vec<NewAttachment> {
                 state: AttachmentState::Pending,
             };
             match e {
-                Evidence::Image { url, msg_id } => {
-                    NewAttachment { kind: AttachmentKind::Image, url: Some(url.clone()), msg_id: msg_id.clone(), ..base }
-                }
+                Evidence::Image { url, msg_id } => NewAttachment {
+                    kind: AttachmentKind::Image,
+                    url: Some(url.clone()),
+                    msg_id: msg_id.clone(),
+                    ..base
+                },
                 Evidence::File { url, name, size, msg_id } => NewAttachment {
                     kind: AttachmentKind::File,
                     url: Some(url.clone()),
@@ -833,12 +882,18 @@ fn attachments_from(evidence: &[Evidence]) -> Vec<NewAttachment> {
                     msg_id: msg_id.clone(),
                     ..base
                 },
-                Evidence::Video { url, msg_id } => {
-                    NewAttachment { kind: AttachmentKind::Video, url: Some(url.clone()), msg_id: msg_id.clone(), ..base }
-                }
-                Evidence::Audio { url, msg_id } => {
-                    NewAttachment { kind: AttachmentKind::Audio, url: Some(url.clone()), msg_id: msg_id.clone(), ..base }
-                }
+                Evidence::Video { url, msg_id } => NewAttachment {
+                    kind: AttachmentKind::Video,
+                    url: Some(url.clone()),
+                    msg_id: msg_id.clone(),
+                    ..base
+                },
+                Evidence::Audio { url, msg_id } => NewAttachment {
+                    kind: AttachmentKind::Audio,
+                    url: Some(url.clone()),
+                    msg_id: msg_id.clone(),
+                    ..base
+                },
                 Evidence::Link { url, msg_id } => NewAttachment {
                     kind: AttachmentKind::Link,
                     url: Some(url.clone()),

@@ -59,7 +59,10 @@ pub fn filed_confirmation(
         None => lines.push(format!("Ý kiến của Ông/Bà đã được ghi nhận với mã số {code}.")),
     }
     if misconduct && due.is_some() {
-        lines.push("Nội dung phản ánh về hành vi của cán bộ, công chức được chuyển thêm đến Tổ Kiểm tra đột xuất của tỉnh.".into());
+        lines.push(
+            "Nội dung phản ánh về hành vi của cán bộ, công chức được chuyển thêm đến Tổ Kiểm tra đột xuất của tỉnh."
+                .into(),
+        );
     }
     if let Some(kind) = out_of_scope {
         lines.push(out_of_scope_notice(kind));
@@ -67,7 +70,9 @@ pub fn filed_confirmation(
     if due.is_none() {
         lines.push(NOT_PROCESSABLE_NOTICE.into());
     }
-    lines.push(format!("Ông/Bà có thể tra cứu tình trạng xử lý bất cứ lúc nào bằng cách gửi mã số {code} cho tổng đài."));
+    lines.push(format!(
+        "Ông/Bà có thể tra cứu tình trạng xử lý bất cứ lúc nào bằng cách gửi mã số {code} cho tổng đài."
+    ));
     lines.join("\n\n")
 }
 

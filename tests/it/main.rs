@@ -11,6 +11,7 @@ mod queue;
 mod store_contract;
 mod tickets_api;
 mod tickets_attachments;
+mod tickets_cli;
 mod tickets_service;
 mod tickets_store;
 mod tickets_support;

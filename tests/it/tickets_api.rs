@@ -19,7 +19,13 @@ use tongdai::metrics::Metrics;
 use crate::support::{on_both_backends, TestDb};
 use crate::tickets_support::{draft, jobs_of, local, service, t0};
 
-async fn call(router: &Router, method: &str, path: &str, key: Option<&str>, body: Option<Value>) -> (StatusCode, Value) {
+async fn call(
+    router: &Router,
+    method: &str,
+    path: &str,
+    key: Option<&str>,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
     let mut request = Request::builder().method(method).uri(path);
     if let Some(key) = key {
         request = request.header("authorization", format!("Bearer {key}"));
@@ -46,7 +52,8 @@ async fn the_ticket_api(db: TestDb) {
     let snv_ticket = svc.file_complaint(&other, "u2", t0()).await.unwrap().code;
 
     let clock = Arc::new(ManualClock::new(local(2026, 3, 4, 9, 0)));
-    let state = AppState { config: Arc::new(Config::default()), store: db.store.clone(), clock, metrics: Metrics::new() };
+    let state =
+        AppState { config: Arc::new(Config::default()), store: db.store.clone(), clock, metrics: Metrics::new() };
     let router = tongdai::web::router(state);
 
     let reader = key(&db, "bao-cao", &[ApiScope::TicketsRead], None).await;
@@ -80,26 +87,38 @@ async fn the_ticket_api(db: TestDb) {
     assert_eq!(body["total"], json!(1));
     assert_eq!(body["items"][0]["code"], json!(stp_ticket));
     assert_eq!(body["items"][0]["department_name"], json!("Sở Tư pháp"));
-    let (_, body) = call(&router, "GET", "/api/v1/tickets?flagged=misconduct&status=received,classified", Some(&reader), None).await;
-    assert_eq!(body["items"].as_array().unwrap().iter().map(|t| t["code"].clone()).collect::<Vec<_>>(), vec![json!(snv_ticket)]);
-    let (_, body) = call(&router, "GET", "/api/v1/tickets?q=SACH%20NHIEU&limit=1&offset=0&sort=newest", Some(&reader), None).await;
+    let (_, body) =
+        call(&router, "GET", "/api/v1/tickets?flagged=misconduct&status=received,classified", Some(&reader), None)
+            .await;
+    assert_eq!(
+        body["items"].as_array().unwrap().iter().map(|t| t["code"].clone()).collect::<Vec<_>>(),
+        vec![json!(snv_ticket)]
+    );
+    let (_, body) =
+        call(&router, "GET", "/api/v1/tickets?q=SACH%20NHIEU&limit=1&offset=0&sort=newest", Some(&reader), None).await;
     assert_eq!((body["total"].clone(), body["items"][0]["code"].clone()), (json!(1), json!(snv_ticket)));
     let (_, body) = call(&router, "GET", "/api/v1/tickets?limit=1&offset=1", Some(&reader), None).await;
     assert_eq!((body["total"].as_i64(), body["items"].as_array().unwrap().len()), (Some(2), 1));
-    for bad in ["status=done", "overdue=maybe", "limit=0", "limit=9999", "colour=red", "flagged=x", "category=x", "branch=x"] {
+    for bad in
+        ["status=done", "overdue=maybe", "limit=0", "limit=9999", "colour=red", "flagged=x", "category=x", "branch=x"]
+    {
         let (status, body) = call(&router, "GET", &format!("/api/v1/tickets?{bad}"), Some(&reader), None).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {body}");
         assert_eq!(body["error"], json!("bad_request"));
     }
 
     // Detail: scoped keys cannot see other departments' tickets.
-    let (status, body) = call(&router, "GET", &format!("/api/v1/tickets/{}", stp_ticket.to_lowercase()), Some(&writer_stp), None).await;
+    let (status, body) =
+        call(&router, "GET", &format!("/api/v1/tickets/{}", stp_ticket.to_lowercase()), Some(&writer_stp), None).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["ticket"]["code"], json!(stp_ticket));
     assert_eq!(body["history"][0]["action"], json!("filed"));
     let (status, _) = call(&router, "GET", &format!("/api/v1/tickets/{snv_ticket}"), Some(&writer_stp), None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    assert_eq!(call(&router, "GET", "/api/v1/tickets/PA-2026-ZZZZZZ", Some(&reader), None).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        call(&router, "GET", "/api/v1/tickets/PA-2026-ZZZZZZ", Some(&reader), None).await.0,
+        StatusCode::NOT_FOUND
+    );
 
     // Replies and status changes.
     let snv_reply = format!("/api/v1/tickets/{snv_ticket}/replies");
@@ -110,9 +129,19 @@ async fn the_ticket_api(db: TestDb) {
     let (status, body) = call(&router, "POST", &path, Some(&writer_stp), Some(json!({"txt": "typo"}))).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(body["message"].as_str().unwrap().contains("unknown field"), "{body}");
-    let (status, body) = call(&router, "POST", &path, Some(&writer_stp), Some(json!({"text": "Đã giải quyết xong.", "author": "Trần Thị B"}))).await;
+    let (status, body) = call(
+        &router,
+        "POST",
+        &path,
+        Some(&writer_stp),
+        Some(json!({"text": "Đã giải quyết xong.", "author": "Trần Thị B"})),
+    )
+    .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
-    assert_eq!((body["status"].as_str(), body["answer_text"].as_str()), (Some("answered"), Some("Đã giải quyết xong.")));
+    assert_eq!(
+        (body["status"].as_str(), body["answer_text"].as_str()),
+        (Some("answered"), Some("Đã giải quyết xong."))
+    );
     assert_eq!(jobs_of(&db, "zalo.send").await.len(), 1);
     let (_, detail) = call(&router, "GET", &format!("/api/v1/tickets/{stp_ticket}"), Some(&writer_stp), None).await;
     let last = detail["history"].as_array().unwrap().last().unwrap().clone();
@@ -120,11 +149,14 @@ async fn the_ticket_api(db: TestDb) {
     assert_eq!(last["data"]["author"], json!("Trần Thị B"));
 
     let status_path = format!("/api/v1/tickets/{stp_ticket}/status");
-    let (status, body) = call(&router, "POST", &status_path, Some(&writer_stp), Some(json!({"status": "finished"}))).await;
+    let (status, body) =
+        call(&router, "POST", &status_path, Some(&writer_stp), Some(json!({"status": "finished"}))).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
-    let (status, body) = call(&router, "POST", &status_path, Some(&writer_stp), Some(json!({"status": "rejected"}))).await;
+    let (status, body) =
+        call(&router, "POST", &status_path, Some(&writer_stp), Some(json!({"status": "rejected"}))).await;
     assert_eq!(status, StatusCode::CONFLICT, "answered → rejected is not a move: {body}");
-    let (status, body) = call(&router, "POST", &status_path, Some(&writer_stp), Some(json!({"status": "closed"}))).await;
+    let (status, body) =
+        call(&router, "POST", &status_path, Some(&writer_stp), Some(json!({"status": "closed"}))).await;
     assert_eq!((status, body["status"].as_str()), (StatusCode::OK, Some("closed")));
     let (status, _) = call(&router, "POST", &status_path, Some(&writer_stp), Some(json!({"status": "closed"}))).await;
     assert_eq!(status, StatusCode::CONFLICT);
@@ -134,9 +166,18 @@ async fn the_ticket_api(db: TestDb) {
     let forward = format!("/api/v1/tickets/{snv_ticket}/forward");
     let (status, _) = call(&router, "POST", &forward, Some(&writer_all), Some(json!({"department": "STP"}))).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "a reason is required");
-    let (status, body) =
-        call(&router, "POST", &forward, Some(&writer_all), Some(json!({"department": "STP", "reason": "Thuộc lĩnh vực tư pháp"}))).await;
-    assert_eq!((status, body["department_code"].as_str(), body["status"].as_str()), (StatusCode::OK, Some("STP"), Some("forwarded")));
+    let (status, body) = call(
+        &router,
+        "POST",
+        &forward,
+        Some(&writer_all),
+        Some(json!({"department": "STP", "reason": "Thuộc lĩnh vực tư pháp"})),
+    )
+    .await;
+    assert_eq!(
+        (status, body["department_code"].as_str(), body["status"].as_str()),
+        (StatusCode::OK, Some("STP"), Some("forwarded"))
+    );
     let (_, body) = call(&router, "GET", "/api/v1/tickets", Some(&writer_stp), None).await;
     assert_eq!(body["total"], json!(2), "the forwarded ticket is now visible to STP");
 }

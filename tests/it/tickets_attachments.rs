@@ -28,7 +28,10 @@ async fn file_server() -> String {
     let app = Router::new()
         .route("/photo.jpg", get(|| async { ([(header::CONTENT_TYPE, "image/jpeg")], jpeg()) }))
         .route("/big.jpg", get(|| async { ([(header::CONTENT_TYPE, "image/jpeg")], vec![0xFFu8; 4096]) }))
-        .route("/page.jpg", get(|| async { ([(header::CONTENT_TYPE, "image/jpeg")], "<html><body>login</body></html>") }))
+        .route(
+            "/page.jpg",
+            get(|| async { ([(header::CONTENT_TYPE, "image/jpeg")], "<html><body>login</body></html>") }),
+        )
         .route("/gone.jpg", get(|| async { StatusCode::NOT_FOUND.into_response() }))
         .route("/busy.jpg", get(|| async { StatusCode::SERVICE_UNAVAILABLE.into_response() }));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -46,7 +49,10 @@ async fn attachments_are_downloaded_within_size_and_type_limits() {
     let urls: Vec<String> =
         ["photo", "big", "page", "gone", "busy"].iter().map(|name| format!("{base}/{name}.jpg")).collect();
     let url_refs: Vec<&str> = urls.iter().map(String::as_str).collect();
-    let filed = service(&db).file_complaint(&draft_with_evidence("Ảnh chụp tại bộ phận một cửa", &url_refs), "u1", t0()).await.unwrap();
+    let filed = service(&db)
+        .file_complaint(&draft_with_evidence("Ảnh chụp tại bộ phận một cửa", &url_refs), "u1", t0())
+        .await
+        .unwrap();
     let dir = std::env::temp_dir().join(format!("tongdai_att_{:08x}", rand::random::<u32>()));
     let clock = Arc::new(ManualClock::new(t0() + Duration::minutes(1)));
     let fetcher = AttachmentFetcher::new(db.store.tickets.clone(), clock, &dir, 1024, Duration::seconds(10)).unwrap();

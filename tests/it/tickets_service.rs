@@ -53,16 +53,28 @@ async fn deliver_notifications(db: &TestDb, clock: &Arc<ManualClock>) {
 
 async fn filing_with_consent_routes_classifies_and_sets_deadlines(db: TestDb) {
     let svc = service(&db);
-    let d = draft_with_evidence("Thủ tục chứng thực phải chờ quá lâu", &["https://zalo.example/1.jpg", "https://zalo.example/2.jpg"]);
+    let d = draft_with_evidence(
+        "Thủ tục chứng thực phải chờ quá lâu",
+        &["https://zalo.example/1.jpg", "https://zalo.example/2.jpg"],
+    );
     let filed = svc.file_complaint(&d, "u1", t0()).await.unwrap();
     assert!(tongdai::tickets::code::normalize(&filed.code).as_deref() == Some(filed.code.as_str()));
     assert!(filed.code.starts_with("PA-2026-"));
     assert_eq!((filed.department_code.as_str(), filed.department_name.as_str()), ("STP", "Sở Tư pháp"));
-    assert_eq!((filed.category, filed.misconduct, filed.out_of_scope, filed.processable), (Category::ProcedureFeedback, false, None, true));
+    assert_eq!(
+        (filed.category, filed.misconduct, filed.out_of_scope, filed.processable),
+        (Category::ProcedureFeedback, false, None, true)
+    );
     // Received Monday 02/03/2026: 10 working days → Monday 16/03/2026.
     assert_eq!(last_day(filed.due_at.unwrap()), date(2026, 3, 16));
     assert_eq!(filed.due_date.as_deref(), Some("16/03/2026"));
-    assert!(filed.message.contains(&filed.code) && filed.message.contains("16/03/2026") && filed.message.contains("Sở Tư pháp"), "{}", filed.message);
+    assert!(
+        filed.message.contains(&filed.code)
+            && filed.message.contains("16/03/2026")
+            && filed.message.contains("Sở Tư pháp"),
+        "{}",
+        filed.message
+    );
 
     let t = svc.get(&filed.code, &Scope::All).await.unwrap();
     assert_eq!(t.status, TicketStatus::Received);
@@ -119,13 +131,16 @@ async fn misconduct_and_out_of_scope_are_flagged(db: TestDb) {
     let recipients: Vec<Recipient> = jobs_of(&db, NOTIFY_JOB_KIND)
         .await
         .iter()
-        .map(|j| serde_json::from_value::<tongdai::tickets::model::NewNotification>(j.payload.clone()).unwrap().recipient)
+        .map(|j| {
+            serde_json::from_value::<tongdai::tickets::model::NewNotification>(j.payload.clone()).unwrap().recipient
+        })
         .collect();
     assert_eq!(recipients, vec![Recipient::Department("STP".into()), Recipient::InspectionTeam]);
     let team = svc.list(&TicketFilter::new(Scope::MisconductOnly), t0()).await.unwrap();
     assert_eq!(team.items.iter().map(|t| t.code.as_str()).collect::<Vec<_>>(), vec![filed.code.as_str()]);
 
-    let complaint = svc.file_complaint(&draft("Tôi khiếu nại quyết định xử phạt của phường"), "u3", t0()).await.unwrap();
+    let complaint =
+        svc.file_complaint(&draft("Tôi khiếu nại quyết định xử phạt của phường"), "u3", t0()).await.unwrap();
     assert_eq!(complaint.out_of_scope, Some(OutOfScope::Complaint));
     assert!(complaint.message.contains("Luật Khiếu nại") && complaint.message.contains("Nghị định 20/2008/NĐ-CP"));
     assert!(complaint.processable, "recorded like any other ticket");
@@ -134,7 +149,8 @@ async fn misconduct_and_out_of_scope_are_flagged(db: TestDb) {
 }
 
 async fn codes_are_unique_with_a_retry(db: TestDb) {
-    let svc = service(&db).with_code_source(ScriptedCodes::new(&["PA-2026-AAAAAA", "PA-2026-AAAAAA", "PA-2026-BBBBBB"]));
+    let svc =
+        service(&db).with_code_source(ScriptedCodes::new(&["PA-2026-AAAAAA", "PA-2026-AAAAAA", "PA-2026-BBBBBB"]));
     let first = svc.file_complaint(&draft("một"), "u1", t0()).await.unwrap();
     let second = svc.file_complaint(&draft("hai"), "u1", t0()).await.unwrap();
     assert_eq!((first.code.as_str(), second.code.as_str()), ("PA-2026-AAAAAA", "PA-2026-BBBBBB"));
@@ -146,7 +162,13 @@ async fn lookup_of_a_foreign_code_reveals_nothing(db: TestDb) {
     let filed = svc.file_complaint(&draft("Thủ tục chậm"), "owner", t0()).await.unwrap();
     let own = svc.lookup_for_citizen(&filed.code.replace('-', " ").to_lowercase(), "owner").await.unwrap().unwrap();
     assert_eq!((own.code.as_str(), own.status), (filed.code.as_str(), TicketStatus::Received));
-    assert!(own.message.contains("Sở Tư pháp") && own.message.contains("Mới tiếp nhận") && own.message.contains("16/03/2026"), "{}", own.message);
+    assert!(
+        own.message.contains("Sở Tư pháp")
+            && own.message.contains("Mới tiếp nhận")
+            && own.message.contains("16/03/2026"),
+        "{}",
+        own.message
+    );
     let foreign = svc.lookup_for_citizen(&filed.code, "stranger").await.unwrap();
     let missing = svc.lookup_for_citizen("PA-2026-ZZZZZZ", "stranger").await.unwrap();
     let malformed = svc.lookup_for_citizen("PA-2026-00", "stranger").await.unwrap();
@@ -183,7 +205,10 @@ async fn a_reply_enqueues_exactly_one_send_in_the_same_transaction(db: TestDb) {
 
     let history = svc.detail(&filed.code, &Scope::All).await.unwrap().events;
     let replied = history.last().unwrap();
-    assert_eq!((replied.action, &replied.actor, replied.to_status), (EventAction::Replied, &officer, Some(TicketStatus::Answered)));
+    assert_eq!(
+        (replied.action, &replied.actor, replied.to_status),
+        (EventAction::Replied, &officer, Some(TicketStatus::Answered))
+    );
 
     // Closing tells the citizen; a closed ticket takes no more answers.
     let closed = svc.change_status(&filed.code, &stp, &officer, TicketStatus::Closed, None, at).await.unwrap();
@@ -194,10 +219,13 @@ async fn a_reply_enqueues_exactly_one_send_in_the_same_transaction(db: TestDb) {
     assert_eq!(all.len(), 2);
     assert_eq!(all[1].purpose, "ticket_status");
     assert!(all[1].message.display_text().contains("xử lý xong"));
-    assert!(matches!(
-        svc.reply(&filed.code, &Scope::Department("SNV".into()), &officer, "x", None, at).await,
-        Err(TicketError::NotFound(_))
-    ), "another department cannot reach it");
+    assert!(
+        matches!(
+            svc.reply(&filed.code, &Scope::Department("SNV".into()), &officer, "x", None, at).await,
+            Err(TicketError::NotFound(_))
+        ),
+        "another department cannot reach it"
+    );
 }
 
 async fn status_changes_follow_the_workflow_and_tell_the_citizen(db: TestDb) {
@@ -231,7 +259,13 @@ async fn status_changes_follow_the_workflow_and_tell_the_citizen(db: TestDb) {
     let actions: Vec<EventAction> = history.iter().map(|e| e.action).collect();
     assert_eq!(
         actions,
-        vec![EventAction::Filed, EventAction::StatusChanged, EventAction::StatusChanged, EventAction::StatusChanged, EventAction::Note]
+        vec![
+            EventAction::Filed,
+            EventAction::StatusChanged,
+            EventAction::StatusChanged,
+            EventAction::StatusChanged,
+            EventAction::Note
+        ]
     );
     assert_eq!(history[2].reason.as_deref(), Some("đang xác minh"));
     assert_eq!(history[3].reason.as_deref(), Some(reason));
@@ -265,7 +299,9 @@ async fn forwarding_resets_the_deadline_for_the_new_owner(db: TestDb) {
     assert_eq!((slip.data["from"].as_str(), slip.data["to"].as_str()), (Some("STP"), Some("SNV")));
     let told = sends(&jobs_of(&db, "zalo.send").await);
     assert_eq!(told.len(), 1);
-    assert!(told[0].message.display_text().contains("Sở Nội vụ") && told[0].message.display_text().contains("23/03/2026"));
+    assert!(
+        told[0].message.display_text().contains("Sở Nội vụ") && told[0].message.display_text().contains("23/03/2026")
+    );
     let clock = Arc::new(ManualClock::new(at));
     deliver_notifications(&db, &clock).await;
     let inbox = db.store.tickets.notifications(&snv, false, 10).await.unwrap();
@@ -335,7 +371,10 @@ async fn reclassifying_changes_the_deadline_and_informs_the_inspection_team(db: 
         misconduct: true,
         reason: Some("Có dấu hiệu cố ý gây khó khăn".into()),
     };
-    let t = svc.reclassify(&filed.code, &Scope::All, &Actor::officer("lan.stp"), &correction, t0() + Duration::hours(1)).await.unwrap();
+    let t = svc
+        .reclassify(&filed.code, &Scope::All, &Actor::officer("lan.stp"), &correction, t0() + Duration::hours(1))
+        .await
+        .unwrap();
     assert_eq!((t.category, t.misconduct), (Category::OfficialConduct, true));
     assert_eq!(last_day(t.due_at.unwrap()), date(2026, 3, 9), "5 working days for conduct reports");
     let notes = jobs_of(&db, NOTIFY_JOB_KIND).await;

@@ -32,7 +32,11 @@ fn ticket(code: &str, department: &str, received_at: DateTime<Utc>) -> Ticket {
         citizen_user_id: Some("u1".into()),
         citizen_name: Some("Nguyễn Văn A".into()),
         phone: Some("84912345678".into()),
-        consent: ConsentRecord { decision: ConsentDecision::Given, text_version: Some("v1".into()), at: Some(received_at) },
+        consent: ConsentRecord {
+            decision: ConsentDecision::Given,
+            text_version: Some("v1".into()),
+            at: Some(received_at),
+        },
         channel: Channel::Zalo,
         status: TicketStatus::Received,
         rejection_reason: None,
@@ -114,7 +118,10 @@ async fn tickets_are_created_atomically_with_unique_codes(db: &TestDb) {
     assert_eq!(read, *stored, "every field round-trips");
     let files = store.ticket_attachments(read.id).await.unwrap();
     assert_eq!(files.len(), 2);
-    assert_eq!((files[0].kind, files[0].state, files[0].declared_size), (AttachmentKind::Image, AttachmentState::Pending, Some(1234)));
+    assert_eq!(
+        (files[0].kind, files[0].state, files[0].declared_size),
+        (AttachmentKind::Image, AttachmentState::Pending, Some(1234))
+    );
     assert_eq!((files[1].latitude, files[1].state), (Some(9.78), AttachmentState::Recorded));
     let history = store.ticket_events(read.id).await.unwrap();
     assert_eq!(history.len(), 1);
@@ -188,10 +195,15 @@ async fn lists_filter_sort_and_page_with_the_scope(db: &TestDb) {
     for t in [&a, &b, &c, &d] {
         create(db, t).await;
     }
-    let codes = |page: &tongdai::tickets::filter::TicketPage| page.items.iter().map(|t| t.code.clone()).collect::<Vec<_>>();
+    let codes =
+        |page: &tongdai::tickets::filter::TicketPage| page.items.iter().map(|t| t.code.clone()).collect::<Vec<_>>();
     let all = store.list_tickets(&TicketFilter::new(Scope::All), now).await.unwrap();
     assert_eq!(all.total, 4);
-    assert_eq!(codes(&all), vec!["PA-2026-HHHHHH", "PA-2026-EEEEEE", "PA-2026-FFFFFF", "PA-2026-GGGGGG"], "by deadline, none last");
+    assert_eq!(
+        codes(&all),
+        vec!["PA-2026-HHHHHH", "PA-2026-EEEEEE", "PA-2026-FFFFFF", "PA-2026-GGGGGG"],
+        "by deadline, none last"
+    );
 
     let mut f = TicketFilter::new(Scope::Department("STP".into()));
     assert_eq!(store.list_tickets(&f, now).await.unwrap().total, 3, "scope: STP only");
@@ -220,7 +232,11 @@ async fn lists_filter_sort_and_page_with_the_scope(db: &TestDb) {
 
     let mut f = TicketFilter::new(Scope::All);
     f.text = Some("GAY PHIEN HA".into());
-    assert_eq!(codes(&store.list_tickets(&f, now).await.unwrap()), vec!["PA-2026-EEEEEE"], "diacritics and case ignored");
+    assert_eq!(
+        codes(&store.list_tickets(&f, now).await.unwrap()),
+        vec!["PA-2026-EEEEEE"],
+        "diacritics and case ignored"
+    );
     f.text = Some("hhhhhh".into());
     assert_eq!(codes(&store.list_tickets(&f, now).await.unwrap()), vec!["PA-2026-HHHHHH"], "codes are searched too");
 
@@ -264,7 +280,10 @@ async fn reminder_and_escalation_queries(db: &TestDb) {
     assert!(store.tickets_to_remind(before, 10).await.unwrap().is_empty());
     let due = store.tickets_to_remind(t0() + Duration::days(10), 10).await.unwrap();
     assert_eq!(due.iter().map(|t| t.code.as_str()).collect::<Vec<_>>(), vec!["PA-2026-JJJJJJ"]);
-    assert!(store.tickets_to_escalate(t0() + Duration::days(14), 10).await.unwrap().is_empty(), "due_at itself is on time");
+    assert!(
+        store.tickets_to_escalate(t0() + Duration::days(14), 10).await.unwrap().is_empty(),
+        "due_at itself is on time"
+    );
     let late = t0() + Duration::days(14) + Duration::milliseconds(1);
     let overdue = store.tickets_to_escalate(late, 10).await.unwrap();
     assert_eq!(overdue.iter().map(|t| t.code.as_str()).collect::<Vec<_>>(), vec!["PA-2026-JJJJJJ", "PA-2026-KKKKKK"]);
@@ -328,22 +347,40 @@ async fn notifications_are_idempotent_and_scoped(db: &TestDb) {
         message: format!("tin {key}"),
         created_at: at,
     };
-    assert!(store.record_notification(&n("a", Recipient::Department("STP".into()), NotificationKind::NewTicket, t0())).await.unwrap());
-    assert!(!store.record_notification(&n("a", Recipient::Department("STP".into()), NotificationKind::NewTicket, t0())).await.unwrap());
+    assert!(store
+        .record_notification(&n("a", Recipient::Department("STP".into()), NotificationKind::NewTicket, t0()))
+        .await
+        .unwrap());
+    assert!(!store
+        .record_notification(&n("a", Recipient::Department("STP".into()), NotificationKind::NewTicket, t0()))
+        .await
+        .unwrap());
     let later = t0() + Duration::minutes(5);
-    assert!(store.record_notification(&n("b", Recipient::InspectionTeam, NotificationKind::Misconduct, later)).await.unwrap());
-    assert!(store.record_notification(&n("c", Recipient::Department("SNV".into()), NotificationKind::Escalation, later)).await.unwrap());
+    assert!(store
+        .record_notification(&n("b", Recipient::InspectionTeam, NotificationKind::Misconduct, later))
+        .await
+        .unwrap());
+    assert!(store
+        .record_notification(&n("c", Recipient::Department("SNV".into()), NotificationKind::Escalation, later))
+        .await
+        .unwrap());
 
     let all = store.notifications(&Scope::All, false, 10).await.unwrap();
     assert_eq!(all.len(), 3);
     let stp = store.notifications(&Scope::Department("STP".into()), false, 10).await.unwrap();
     assert_eq!(stp.len(), 1);
-    assert_eq!((stp[0].ticket_id, stp[0].kind, stp[0].message.as_str()), (Some(t.id), NotificationKind::NewTicket, "tin a"));
+    assert_eq!(
+        (stp[0].ticket_id, stp[0].kind, stp[0].message.as_str()),
+        (Some(t.id), NotificationKind::NewTicket, "tin a")
+    );
     let team = store.notifications(&Scope::MisconductOnly, false, 10).await.unwrap();
     assert_eq!(team.len(), 1);
     assert_eq!(team[0].recipient, Recipient::InspectionTeam);
 
-    assert!(!store.mark_notification_read(team[0].id, &Scope::Department("STP".into()), later).await.unwrap(), "not theirs");
+    assert!(
+        !store.mark_notification_read(team[0].id, &Scope::Department("STP".into()), later).await.unwrap(),
+        "not theirs"
+    );
     assert!(store.mark_notification_read(team[0].id, &Scope::MisconductOnly, later).await.unwrap());
     assert!(store.notifications(&Scope::MisconductOnly, true, 10).await.unwrap().is_empty());
     assert_eq!(store.notifications(&Scope::All, true, 10).await.unwrap().len(), 2);
@@ -358,7 +395,9 @@ async fn api_keys_store_digests_and_revoke_by_name(db: &TestDb) {
         scopes: vec![ApiScope::TicketsRead, ApiScope::DossiersWrite],
         department_code: Some("STP".into()),
     };
-    let CreateApiKeyOutcome::Created(record) = keys.create_api_key(&new, t0()).await.unwrap() else { panic!("created") };
+    let CreateApiKeyOutcome::Created(record) = keys.create_api_key(&new, t0()).await.unwrap() else {
+        panic!("created")
+    };
     assert_eq!((record.name.as_str(), record.prefix.as_str()), ("motcua", "tdk_abcdefgh"));
     assert_eq!(record.scopes, vec![ApiScope::TicketsRead, ApiScope::DossiersWrite]);
     assert_eq!((record.department_code.as_deref(), record.created_at, record.revoked_at), (Some("STP"), t0(), None));

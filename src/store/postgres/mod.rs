@@ -36,7 +36,13 @@ impl PgStore {
 
     pub fn into_store(self) -> Store {
         let shared = Arc::new(self);
-        Store { kind: BackendKind::Postgres, health: shared.clone(), jobs: shared.clone(), tickets: shared.clone(), api_keys: shared }
+        Store {
+            kind: BackendKind::Postgres,
+            health: shared.clone(),
+            jobs: shared.clone(),
+            tickets: shared.clone(),
+            api_keys: shared,
+        }
     }
 }
 

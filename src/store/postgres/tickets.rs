@@ -11,9 +11,9 @@ use super::PgStore;
 use crate::store::{Context, CreateTicketOutcome, NewJob, StoreResult, TicketStore};
 use crate::tickets::filter::{Flag, Scope, Sort, TicketFilter, TicketPage};
 use crate::tickets::model::{
-    Actor, ActorKind, Attachment, AttachmentKind, AttachmentState, Category, Channel, ConsentDecision,
-    ConsentRecord, EventAction, FetchOutcome, NewAttachment, NewEvent, NewNotification, Notification,
-    NotificationKind, OutOfScope, Recipient, Ticket, TicketEvent,
+    Actor, ActorKind, Attachment, AttachmentKind, AttachmentState, Category, Channel, ConsentDecision, ConsentRecord,
+    EventAction, FetchOutcome, NewAttachment, NewEvent, NewNotification, Notification, NotificationKind, OutOfScope,
+    Recipient, Ticket, TicketEvent,
 };
 use crate::tickets::status::TicketStatus;
 
@@ -402,8 +402,7 @@ impl TicketStore for PgStore {
                 q.push(" AND misconduct");
             }
         }
-        let row: Option<TicketRow> =
-            q.build_query_as().fetch_optional(&self.pool).await.context("reading a ticket")?;
+        let row: Option<TicketRow> = q.build_query_as().fetch_optional(&self.pool).await.context("reading a ticket")?;
         Ok(row.map(Ticket::from))
     }
 

@@ -65,7 +65,13 @@ impl SqliteStore {
     /// Wraps this backend in the aggregate handles of [`Store`].
     pub fn into_store(self) -> Store {
         let shared = Arc::new(self);
-        Store { kind: BackendKind::Sqlite, health: shared.clone(), jobs: shared.clone(), tickets: shared.clone(), api_keys: shared }
+        Store {
+            kind: BackendKind::Sqlite,
+            health: shared.clone(),
+            jobs: shared.clone(),
+            tickets: shared.clone(),
+            api_keys: shared,
+        }
     }
 
     /// Starts a write transaction that takes the write lock at once.

@@ -11,9 +11,9 @@ use super::{from_ms, to_ms, SqliteStore};
 use crate::store::{Context, CreateTicketOutcome, NewJob, StoreResult, TicketStore};
 use crate::tickets::filter::{Flag, Scope, Sort, TicketFilter, TicketPage};
 use crate::tickets::model::{
-    Actor, ActorKind, Attachment, AttachmentKind, AttachmentState, Category, Channel, ConsentDecision,
-    ConsentRecord, EventAction, FetchOutcome, NewAttachment, NewEvent, NewNotification, Notification,
-    NotificationKind, OutOfScope, Recipient, Ticket, TicketEvent,
+    Actor, ActorKind, Attachment, AttachmentKind, AttachmentState, Category, Channel, ConsentDecision, ConsentRecord,
+    EventAction, FetchOutcome, NewAttachment, NewEvent, NewNotification, Notification, NotificationKind, OutOfScope,
+    Recipient, Ticket, TicketEvent,
 };
 use crate::tickets::status::TicketStatus;
 
