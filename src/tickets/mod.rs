@@ -1,5 +1,6 @@
-//! Complaints and feedback (phản ánh, kiến nghị — PAKN): what the conversation collects, and (in
-//! later modules) classification, routing, deadlines and case management.
+//! Complaints and feedback (phản ánh, kiến nghị — PAKN): what the conversation collects (`draft`),
+//! and case management — model, status machine, classification, codes, deadlines, the service
+//! that holds the business rules, its jobs, exports and command line.
 
 pub mod attachments;
 pub mod classify;
