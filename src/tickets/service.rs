@@ -41,8 +41,10 @@ pub const MAX_CONTENT_CHARS: usize = 20_000;
 const CODE_ATTEMPTS: usize = 8;
 /// How many times a change is recomputed when the ticket changed meanwhile.
 const CHANGE_ATTEMPTS: usize = 4;
-/// Tickets handled per deadline check and kind.
+/// Tickets read per batch of a deadline check.
 const SLA_BATCH: u32 = 200;
+/// Most batches of each kind in one deadline check.
+const SLA_MAX_BATCHES: usize = 50;
 
 /// Why a ticket operation did not happen.
 #[derive(Debug, thiserror::Error)]
@@ -780,7 +782,34 @@ impl TicketService {
     /// department, each once per deadline (a flag on the ticket, unique job keys).
     pub async fn run_sla_checks(&self, now: DateTime<Utc>) -> Result<SlaReport, TicketError> {
         let mut report = SlaReport::default();
-        for ticket in self.store.tickets_to_remind(now, SLA_BATCH).await? {
+        // Batches until the backlog is done (bounded: a ticket changed meanwhile is retried at
+        // the next tick, not in a loop).
+        for _ in 0..SLA_MAX_BATCHES {
+            let batch = self.store.tickets_to_remind(now, SLA_BATCH).await?;
+            let done = self.remind(&batch, now).await?;
+            report.reminded += done;
+            if batch.len() < SLA_BATCH as usize || done == 0 {
+                break;
+            }
+        }
+        for _ in 0..SLA_MAX_BATCHES {
+            let batch = self.store.tickets_to_escalate(now, SLA_BATCH).await?;
+            let done = self.escalate(&batch, now).await?;
+            report.escalated += done;
+            if batch.len() < SLA_BATCH as usize || done == 0 {
+                break;
+            }
+        }
+        if report.reminded + report.escalated > 0 {
+            tracing::info!(reminded = report.reminded, escalated = report.escalated, "ticket deadlines checked");
+        }
+        Ok(report)
+    }
+
+    /// Records a reminder for each ticket (once: the flag is set in the same change).
+    async fn remind(&self, tickets: &[Ticket], now: DateTime<Utc>) -> Result<usize, TicketError> {
+        let mut done = 0;
+        for ticket in tickets {
             let Some(due) = ticket.due_at else { continue };
             let mut t = ticket.clone();
             t.reminded_at = Some(now);
@@ -803,11 +832,17 @@ impl TicketService {
                 data: json!({"department": t.department_code, "due_at": due}),
             };
             if self.store.update_ticket(&t, &[event], &[job], now).await? {
-                report.reminded += 1;
+                done += 1;
             }
         }
+        Ok(done)
+    }
+
+    /// Escalates each overdue ticket to the coordinating department (once per deadline).
+    async fn escalate(&self, tickets: &[Ticket], now: DateTime<Utc>) -> Result<usize, TicketError> {
         let coordinator = self.coordinating_department.clone();
-        for ticket in self.store.tickets_to_escalate(now, SLA_BATCH).await? {
+        let mut done = 0;
+        for ticket in tickets {
             let Some(due) = ticket.due_at else { continue };
             let mut t = ticket.clone();
             t.escalated = true;
@@ -839,13 +874,10 @@ impl TicketService {
                 data: json!({"department": t.department_code, "coordinator": coordinator, "due_at": due}),
             };
             if self.store.update_ticket(&t, &[event], &[job], now).await? {
-                report.escalated += 1;
+                done += 1;
             }
         }
-        if report.reminded + report.escalated > 0 {
-            tracing::info!(reminded = report.reminded, escalated = report.escalated, "ticket deadlines checked");
-        }
-        Ok(report)
+        Ok(done)
     }
 }
 
