@@ -96,6 +96,7 @@ pub async fn run_until_shutdown(
     if let Some(zalo) = &zalo {
         registry.register(crate::zalo::outbound::SEND_JOB_KIND, zalo.sender.clone());
     }
+    crate::tickets::jobs::register_handlers(&mut registry, &config, &store, &clock)?;
     let workers = Arc::new(WorkerPool::new(
         store.jobs.clone(),
         registry,
@@ -119,6 +120,7 @@ pub async fn run_until_shutdown(
         let every = chrono::Duration::seconds(crate::zalo::tokens::REFRESH_TICK_SECS);
         scheduler.every(every, zalo.refresh_tick.clone());
     }
+    crate::tickets::jobs::schedule(&mut scheduler, &config, &store)?;
     let ticks = scheduler.spawn(&clock, &shutdown);
 
     let conversation_wake = Arc::new(tokio::sync::Notify::new());

@@ -40,6 +40,7 @@ pub struct Config {
     pub zalo: ZaloConfig,
     pub security: SecurityConfig,
     pub bot: BotConfig,
+    pub tickets: crate::tickets::config::TicketsConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -510,6 +511,7 @@ impl Config {
         problems.extend(crate::surveys::settings::config_problems(self));
         self.validate_zalo(&mut problems);
         problems.extend(crate::bot::settings::config_problems(&self.bot));
+        self.tickets.validate(&mut problems);
         if problems.is_empty() {
             Ok(())
         } else {

@@ -3,6 +3,7 @@
 //! See DESIGN.md for the architecture; `main.rs` is the command line.
 
 pub mod app;
+pub mod auth;
 pub mod bench;
 pub mod bot;
 pub mod calendar;

@@ -28,6 +28,16 @@ enum Command {
     Migrate,
     /// Run the Zalo simulator (fake Zalo API, webhook sender and chat page) on its own.
     Sim(Box<tongdai::sim::cli::SimArgs>),
+    /// API keys of machine clients: create (printed once), list, revoke.
+    Apikey {
+        #[command(subcommand)]
+        command: tongdai::auth::cli::ApiKeyCommand,
+    },
+    /// Complaint tickets: list as JSON or CSV.
+    Tickets {
+        #[command(subcommand)]
+        command: tongdai::tickets::cli::TicketsCommand,
+    },
     /// Configuration tools.
     Config {
         #[command(subcommand)]
@@ -74,6 +84,12 @@ fn main() -> ExitCode {
         print!("{}", loaded.config.redacted_toml());
         return ExitCode::SUCCESS;
     }
+    // Commands whose standard output is data: no log lines mixed in.
+    match cli.command {
+        Command::Apikey { command } => return tongdai::auth::cli::run(&loaded.config, command),
+        Command::Tickets { command } => return tongdai::tickets::cli::run(&loaded.config, command),
+        _ => {}
+    }
     tongdai::app::init_logging(&loaded.config);
     tongdai::app::log_config_warnings(&loaded);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
@@ -90,7 +106,7 @@ fn main() -> ExitCode {
                 tracing::info!(backend = store.kind.name(), "migrations applied");
             }),
             Command::Sim(args) => tongdai::sim::cli::run(*args).await,
-            Command::Config { .. } => Ok(()),
+            Command::Config { .. } | Command::Apikey { .. } | Command::Tickets { .. } => Ok(()),
             Command::Dossiers { command: DossiersCommand::Import { file } } => {
                 import_dossiers(&loaded.config, &file).await
             }

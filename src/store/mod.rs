@@ -469,6 +469,8 @@ pub struct Store {
     pub zalo_tokens: Arc<dyn TokenStore>,
     pub citizens: Arc<dyn CitizenStore>,
     pub zalo_outbound: Arc<dyn OutboundStore>,
+    pub tickets: Arc<dyn TicketStore>,
+    pub api_keys: Arc<dyn ApiKeyStore>,
 }
 
 impl std::fmt::Debug for Store {
@@ -523,4 +525,125 @@ fn pending_per_citizen(events: &[NewInboundEvent], outcomes: &[InsertOutcome]) -
         }
     }
     counts.into_iter().collect()
+}
+
+/// What creating a ticket did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CreateTicketOutcome {
+    /// Stored; the ticket with its database id.
+    Created(Box<crate::tickets::model::Ticket>),
+    /// Another ticket has this code already; nothing was written (draw a new code and retry).
+    CodeTaken,
+}
+
+/// Complaint tickets: the ticket rows, their history, attachments and console notifications.
+/// Every method that reads tickets for a user applies the caller's [`Scope`] in the query.
+///
+/// [`Scope`]: crate::tickets::filter::Scope
+#[async_trait]
+pub trait TicketStore: Send + Sync {
+    /// Inserts a ticket (its `id` and `version` are ignored) with its attachments, first history
+    /// entries and the jobs it causes, in one transaction.
+    async fn create_ticket(
+        &self,
+        ticket: &crate::tickets::model::Ticket,
+        attachments: &[crate::tickets::model::NewAttachment],
+        events: &[crate::tickets::model::NewEvent],
+        jobs: &[NewJob],
+        now: DateTime<Utc>,
+    ) -> StoreResult<CreateTicketOutcome>;
+    /// The ticket with this (normalised) code, if it is inside `scope`.
+    async fn get_ticket(
+        &self,
+        code: &str,
+        scope: &crate::tickets::filter::Scope,
+    ) -> StoreResult<Option<crate::tickets::model::Ticket>>;
+    /// The ticket with this code only when it was filed by this Zalo user.
+    async fn get_ticket_for_citizen(
+        &self,
+        code: &str,
+        citizen_user_id: &str,
+    ) -> StoreResult<Option<crate::tickets::model::Ticket>>;
+    /// Writes every mutable field of `ticket` if the stored row is still at `ticket.version`
+    /// (then version + 1), with history entries and jobs, in one transaction. False when the
+    /// ticket changed meanwhile (nothing written).
+    async fn update_ticket(
+        &self,
+        ticket: &crate::tickets::model::Ticket,
+        events: &[crate::tickets::model::NewEvent],
+        jobs: &[NewJob],
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    /// One page of tickets matching `filter` (scope applied in the query); `now` decides "overdue".
+    async fn list_tickets(
+        &self,
+        filter: &crate::tickets::filter::TicketFilter,
+        now: DateTime<Utc>,
+    ) -> StoreResult<crate::tickets::filter::TicketPage>;
+    /// History of a ticket, oldest first.
+    async fn ticket_events(&self, ticket_id: i64) -> StoreResult<Vec<crate::tickets::model::TicketEvent>>;
+    /// Attachments of a ticket, by `seq`.
+    async fn ticket_attachments(&self, ticket_id: i64) -> StoreResult<Vec<crate::tickets::model::Attachment>>;
+    /// Attachment `seq` of the ticket with this code.
+    async fn attachment(&self, code: &str, seq: i32) -> StoreResult<Option<crate::tickets::model::Attachment>>;
+    /// Records a download's outcome and a history entry, only while the attachment is `pending`.
+    async fn record_fetch(
+        &self,
+        attachment_id: i64,
+        outcome: &crate::tickets::model::FetchOutcome,
+        event: &crate::tickets::model::NewEvent,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    /// Open, processable tickets whose reminder time has come and who were not reminded yet.
+    async fn tickets_to_remind(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<crate::tickets::model::Ticket>>;
+    /// Open tickets past their deadline that were not escalated yet.
+    async fn tickets_to_escalate(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<crate::tickets::model::Ticket>>;
+    /// Records a console notification; false when one with the same dedupe key exists.
+    async fn record_notification(&self, notification: &crate::tickets::model::NewNotification) -> StoreResult<bool>;
+    /// Notifications `scope` may read, newest first.
+    async fn notifications(
+        &self,
+        scope: &crate::tickets::filter::Scope,
+        unread_only: bool,
+        limit: u32,
+    ) -> StoreResult<Vec<crate::tickets::model::Notification>>;
+    /// Marks a notification read, if `scope` may read it. False when not found or not allowed.
+    async fn mark_notification_read(
+        &self,
+        id: i64,
+        scope: &crate::tickets::filter::Scope,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+}
+
+/// What creating an API key did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CreateApiKeyOutcome {
+    Created(crate::auth::api_keys::ApiKeyRecord),
+    /// An active key has this name already.
+    NameTaken,
+}
+
+/// API keys of machine clients: only a SHA-256 of each key and a short prefix are stored.
+#[async_trait]
+pub trait ApiKeyStore: Send + Sync {
+    async fn create_api_key(
+        &self,
+        key: &crate::auth::api_keys::NewApiKey,
+        now: DateTime<Utc>,
+    ) -> StoreResult<CreateApiKeyOutcome>;
+    /// Active (not revoked) keys with this prefix.
+    async fn active_api_keys_by_prefix(&self, prefix: &str) -> StoreResult<Vec<crate::auth::api_keys::ApiKeyRecord>>;
+    /// Every key, revoked ones included, by name.
+    async fn list_api_keys(&self) -> StoreResult<Vec<crate::auth::api_keys::ApiKeyRecord>>;
+    /// Revokes the active key with this name; false when there is none.
+    async fn revoke_api_key(&self, name: &str, now: DateTime<Utc>) -> StoreResult<bool>;
 }

@@ -14,6 +14,7 @@ use serde_json::json;
 use crate::app::AppState;
 
 pub mod api_dossiers;
+pub mod api_tickets;
 pub mod error;
 pub mod health;
 pub mod survey_form;
@@ -28,7 +29,8 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
         .route("/webhooks/zalo", post(webhook::zalo_webhook))
-        .route("/s/{token}", get(survey_form::show).post(survey_form::submit));
+        .route("/s/{token}", get(survey_form::show).post(survey_form::submit))
+        .merge(api_tickets::routes(&state));
     let routes = zalo_oauth::routes(routes, &state.config.zalo);
     with_common_layers(routes, state)
 }

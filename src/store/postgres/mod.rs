@@ -10,10 +10,12 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use super::{BackendKind, Context, HealthStore, SchemaStatus, Store, StoreError, StoreResult};
 use crate::config::DatabaseConfig;
 
+mod api_keys;
 mod citizens;
 mod inbound;
 mod jobs;
 mod surveys;
+mod tickets;
 mod zalo_outbound;
 mod zalo_tokens;
 
@@ -47,7 +49,9 @@ impl PgStore {
             surveys: shared.clone(),
             zalo_tokens: shared.clone(),
             citizens: shared.clone(),
-            zalo_outbound: shared,
+            zalo_outbound: shared.clone(),
+            tickets: shared.clone(),
+            api_keys: shared,
         }
     }
 }

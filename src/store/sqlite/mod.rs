@@ -11,10 +11,12 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use super::{BackendKind, Context, HealthStore, SchemaStatus, Store, StoreError, StoreResult};
 use crate::config::DatabaseConfig;
 
+mod api_keys;
 mod citizens;
 mod inbound;
 mod jobs;
 mod surveys;
+mod tickets;
 mod zalo_outbound;
 mod zalo_tokens;
 
@@ -76,7 +78,9 @@ impl SqliteStore {
             surveys: shared.clone(),
             zalo_tokens: shared.clone(),
             citizens: shared.clone(),
-            zalo_outbound: shared,
+            zalo_outbound: shared.clone(),
+            tickets: shared.clone(),
+            api_keys: shared,
         }
     }
 
