@@ -29,6 +29,7 @@ pub struct Config {
     pub server: ServerConfig,
     pub database: DatabaseConfig,
     pub jobs: JobsConfig,
+    pub console: crate::console::settings::ConsoleConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -281,6 +282,7 @@ impl Config {
         if self.jobs.backoff_max < self.jobs.backoff_base {
             problems.push("`jobs.backoff_max`: must not be shorter than jobs.backoff_base".into());
         }
+        problems.extend(self.console.problems());
         if problems.is_empty() {
             Ok(())
         } else {

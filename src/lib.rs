@@ -3,11 +3,13 @@
 //! See DESIGN.md for the architecture; `main.rs` is the command line.
 
 pub mod app;
+pub mod auth;
 pub mod bench;
 pub mod bot;
 pub mod calendar;
 pub mod clock;
 pub mod config;
+pub mod console;
 pub mod health;
 pub mod inbound;
 pub mod jobs;

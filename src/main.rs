@@ -1,4 +1,4 @@
-//! The `tongdai` command line: serve, migrate, config check.
+//! The `tongdai` command line: serve, migrate, config check, user.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -26,6 +26,11 @@ enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Console accounts: add, disable, enable, reset-password, list.
+    User {
+        #[command(subcommand)]
+        command: tongdai::console::cli::UserCommand,
+    },
     /// Configuration tools.
     Config {
         #[command(subcommand)]
@@ -58,6 +63,10 @@ fn main() -> ExitCode {
         print!("{}", loaded.config.redacted_toml());
         return ExitCode::SUCCESS;
     }
+    let command = match cli.command {
+        Command::User { command } => return tongdai::console::cli::main(command, &loaded),
+        other => other,
+    };
     tongdai::app::init_logging(&loaded.config);
     tongdai::app::log_config_warnings(&loaded);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
@@ -68,12 +77,12 @@ fn main() -> ExitCode {
         }
     };
     let result = runtime.block_on(async move {
-        match cli.command {
+        match command {
             Command::Serve => tongdai::app::serve(loaded.config).await,
             Command::Migrate => tongdai::app::open_store(&loaded.config).await.map(|store| {
                 tracing::info!(backend = store.kind.name(), "migrations applied");
             }),
-            Command::Config { .. } => Ok(()),
+            Command::Config { .. } | Command::User { .. } => Ok(()),
         }
     });
     match result {

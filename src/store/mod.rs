@@ -12,6 +12,10 @@ pub mod postgres;
 pub mod sqlite;
 
 pub use crate::jobs::model::{EnqueueOutcome, Job, JobState, NewJob};
+// The console's aggregates: traits and types live with their domain in `crate::auth`.
+pub use crate::auth::audit::AuditStore;
+pub use crate::auth::sessions::SessionStore;
+pub use crate::auth::users::UserStore;
 
 /// Which database a URL points at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -313,6 +317,9 @@ pub struct Store {
     pub health: Arc<dyn HealthStore>,
     pub jobs: Arc<dyn JobStore>,
     pub inbound: Arc<dyn InboundStore>,
+    pub users: Arc<dyn UserStore>,
+    pub sessions: Arc<dyn SessionStore>,
+    pub audit: Arc<dyn AuditStore>,
 }
 
 impl std::fmt::Debug for Store {

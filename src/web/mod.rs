@@ -23,7 +23,8 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
-        .route("/webhooks/zalo", post(webhook::zalo_webhook));
+        .route("/webhooks/zalo", post(webhook::zalo_webhook))
+        .merge(crate::console::router(state.clone()));
     with_common_layers(routes, state)
 }
 

@@ -10,8 +10,10 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use super::{BackendKind, Context, HealthStore, SchemaStatus, Store, StoreError, StoreResult};
 use crate::config::DatabaseConfig;
 
+mod audit;
 mod inbound;
 mod jobs;
+mod users;
 
 pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -35,7 +37,15 @@ impl PgStore {
 
     pub fn into_store(self) -> Store {
         let shared = Arc::new(self);
-        Store { kind: BackendKind::Postgres, health: shared.clone(), jobs: shared.clone(), inbound: shared }
+        Store {
+            kind: BackendKind::Postgres,
+            health: shared.clone(),
+            jobs: shared.clone(),
+            inbound: shared.clone(),
+            users: shared.clone(),
+            sessions: shared.clone(),
+            audit: shared,
+        }
     }
 }
 

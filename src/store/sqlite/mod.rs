@@ -11,8 +11,10 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use super::{BackendKind, Context, HealthStore, SchemaStatus, Store, StoreError, StoreResult};
 use crate::config::DatabaseConfig;
 
+mod audit;
 mod inbound;
 mod jobs;
+mod users;
 
 pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -64,7 +66,15 @@ impl SqliteStore {
     /// Wraps this backend in the aggregate handles of [`Store`].
     pub fn into_store(self) -> Store {
         let shared = Arc::new(self);
-        Store { kind: BackendKind::Sqlite, health: shared.clone(), jobs: shared.clone(), inbound: shared }
+        Store {
+            kind: BackendKind::Sqlite,
+            health: shared.clone(),
+            jobs: shared.clone(),
+            inbound: shared.clone(),
+            users: shared.clone(),
+            sessions: shared.clone(),
+            audit: shared,
+        }
     }
 
     /// Starts a write transaction that takes the write lock at once.
