@@ -326,7 +326,8 @@ pub struct PasswordRules {
 impl PasswordRules {
     /// A [`random_password`] long enough for these rules.
     pub fn generate(&self) -> String {
-        random_password_groups(self.min_chars.div_ceil(5).max(3))
+        // n groups make 5n - 1 characters.
+        random_password_groups((self.min_chars + 1).div_ceil(5).max(3))
     }
 
     pub fn check(&self, password: &str, username: &str) -> Result<(), UserError> {
