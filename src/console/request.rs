@@ -134,12 +134,12 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
 /// The error page in the layout, with the user's navigation when signed in.
 fn error_page(state: &AppState, session: Option<&ActiveSession>, page: &ErrorPage, csrf: bool) -> Response {
     let settings = &state.config.console;
-    let title = page.status.canonical_reason().unwrap_or("Lỗi");
     let chrome = match session {
-        Some(session) => Chrome::signed_in(settings, session, title, Place::Elsewhere, None),
-        None => Chrome::anonymous(settings, title),
+        Some(session) => Chrome::signed_in(settings, session, "", Place::Elsewhere, None),
+        None => Chrome::anonymous(settings, ""),
     };
-    let view = ErrorView::new(chrome, page, csrf);
+    let mut view = ErrorView::new(chrome, page, csrf);
+    view.chrome.title = view.heading.to_owned();
     match view.render() {
         Ok(html) => (page.status, Html(html)).into_response(),
         Err(e) => {

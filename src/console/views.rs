@@ -185,6 +185,11 @@ pub fn local_time(at: DateTime<Utc>, tz: Tz) -> String {
     at.with_timezone(&tz).format("%d/%m/%Y %H:%M").to_string()
 }
 
+/// A time to the second, for the audit log: `02/03/2026 08:05:09`.
+pub fn local_time_precise(at: DateTime<Utc>, tz: Tz) -> String {
+    at.with_timezone(&tz).format("%d/%m/%Y %H:%M:%S").to_string()
+}
+
 /// A choice in a `<select>`.
 #[derive(Debug, Clone)]
 pub struct Choice {

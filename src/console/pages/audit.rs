@@ -14,7 +14,7 @@ use crate::auth::audit::{AuditAction, AuditEntry, AuditFilter};
 use crate::console::error::ConsoleResult;
 use crate::console::paths::{self, encode_component};
 use crate::console::request::CurrentUser;
-use crate::console::views::{local_time, render, AuditPage, AuditRow, Choice, Place, Section};
+use crate::console::views::{local_time_precise, render, AuditPage, AuditRow, Choice, Place, Section};
 
 /// Entries per page.
 pub const PAGE_SIZE: u32 = 50;
@@ -85,18 +85,41 @@ fn page_href(query: &AuditQuery, page: u64) -> String {
 
 fn row(entry: AuditEntry, tz: Tz) -> AuditRow {
     let action = AuditAction::parse(&entry.action).map_or_else(|| entry.action.clone(), |a| a.label().to_owned());
-    let details = match &entry.details {
-        serde_json::Value::Object(map) if map.is_empty() => String::new(),
-        serde_json::Value::Null => String::new(),
-        other => other.to_string(),
-    };
+    let details = describe_details(&entry.details);
     AuditRow {
-        at: local_time(entry.at, tz),
+        at: local_time_precise(entry.at, tz),
         actor: entry.actor,
         action,
         target: entry.target.unwrap_or_default(),
         details,
         ip: entry.ip.unwrap_or_default(),
+    }
+}
+
+/// Details as officials read them: `role: officer · department: STP`, with sign-in failure
+/// reasons in words.
+fn describe_details(details: &serde_json::Value) -> String {
+    let serde_json::Value::Object(map) = details else {
+        return if details.is_null() { String::new() } else { details.to_string() };
+    };
+    map.iter()
+        .map(|(key, value)| match (key.as_str(), value.as_str()) {
+            ("reason", Some(code)) => format!("lý do: {}", failure_reason(code)),
+            (_, Some(text)) => format!("{key}: {text}"),
+            (_, None) => format!("{key}: {value}"),
+        })
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+fn failure_reason(code: &str) -> &str {
+    match code {
+        "wrong_password" => "sai mật khẩu",
+        "wrong_password_now_locked" => "sai mật khẩu, tài khoản bị tạm khóa",
+        "locked" => "tài khoản đang tạm khóa",
+        "disabled" => "tài khoản đã bị khóa",
+        "unknown_user" => "không có tài khoản này",
+        other => other,
     }
 }
 
@@ -168,6 +191,13 @@ mod tests {
         assert_eq!(problems.len(), 2, "{problems:?}");
         assert_eq!(filter, AuditFilter::default());
         assert_eq!(page, 1);
+    }
+
+    #[test]
+    fn details_read_as_words() {
+        let details = serde_json::json!({"reason": "wrong_password_now_locked", "role": "officer", "n": 3});
+        assert_eq!(describe_details(&details), "n: 3 · lý do: sai mật khẩu, tài khoản bị tạm khóa · role: officer");
+        assert_eq!(describe_details(&serde_json::json!({})), "");
     }
 
     #[test]

@@ -49,9 +49,10 @@ fn row(user: &User, me: i64, state: &AppState) -> UserRow {
         department_name: user.department.as_deref().map(department_name).unwrap_or_default(),
         status_class,
         status_label,
-        last_login: user
-            .last_login_at
-            .map_or_else(|| "Chưa đăng nhập".to_owned(), |at| local_time(at, state.config.timezone())),
+        last_login: user.last_login_at.map_or_else(
+            || "Chưa đăng nhập lần nào".to_owned(),
+            |at| format!("Đăng nhập {}", local_time(at, state.config.timezone())),
+        ),
         disabled: user.disabled,
         is_self: user.id == me,
     }
