@@ -222,6 +222,15 @@ async fn signing_in_succeeds_or_fails_alike_for_every_cause(db: TestDb) {
     // Signed in already: the sign-in page moves on.
     let again = h.get("/console/login", Some(&format!("tongdai_session={session_id}"))).await;
     assert_eq!(again.location.as_deref(), Some("/console/"));
+
+    // Signing in again from the same browser replaces its session.
+    let (login_cookie, token) = h.login_form().await;
+    let both = format!("{login_cookie}; tongdai_session={session_id}");
+    let form = [("_csrf", token.as_str()), ("username", "lan.nt"), ("password", password.as_str())];
+    let replaced = h.post("/console/login", Some(&both), &form).await;
+    assert_eq!(replaced.status, StatusCode::SEE_OTHER);
+    assert_ne!(replaced.cookie("tongdai_session").unwrap(), session_id);
+    assert!(h.db.store.sessions.session_with_user(&hash).await.unwrap().is_none(), "the old session is gone");
 }
 
 async fn secure_cookies_when_configured(db: TestDb) {

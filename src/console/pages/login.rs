@@ -81,12 +81,16 @@ pub async fn submit(
         &settings.session_policy(),
         &form.username,
         &form.password,
-        console.ip,
+        console.ip.clone(),
         now,
     )
     .await?;
     match outcome {
         SignIn::Success { session_id, .. } => {
+            if let Some(previous) = &console.session {
+                // Signing in again in the same browser replaces the session it had.
+                state.store.sessions.delete_session(&previous.id_hash).await?;
+            }
             let cookie = set_cookie(SESSION_COOKIE, Some(&session_id), "/console", settings.secure_cookies);
             let mut response = Redirect::to(&next).into_response();
             if let Ok(value) = cookie.parse() {
