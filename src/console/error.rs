@@ -54,7 +54,7 @@ impl ErrorPage {
     /// The page's heading and explanation.
     pub fn text(&self) -> (&'static str, &'static str) {
         match self.status {
-            StatusCode::FORBIDDEN if self.incident.is_none() => (
+            StatusCode::FORBIDDEN => (
                 "Không có quyền truy cập",
                 "Tài khoản của bạn không được phép dùng trang hoặc thao tác này. Nếu cần, hãy liên hệ quản trị hệ thống.",
             ),
