@@ -128,7 +128,9 @@ pub async fn run_until_shutdown(
     let state = AppState { config: Arc::new(config), store, clock, metrics, intake, surveys };
     let router = crate::web::router(state);
     let http_shutdown = shutdown_after(stop, trigger);
-    axum::serve(listener, router).with_graceful_shutdown(http_shutdown).await.context("serving HTTP")?;
+    // Connection info gives the console's audit log the client address.
+    let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service).with_graceful_shutdown(http_shutdown).await.context("serving HTTP")?;
     tracing::info!("HTTP drained; waiting for workers");
     if let Err(e) = worker_task.await {
         tracing::error!(error = %e, "worker pool ended abnormally");

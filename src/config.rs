@@ -41,6 +41,7 @@ pub struct Config {
     pub security: SecurityConfig,
     pub bot: BotConfig,
     pub tickets: crate::tickets::config::TicketsConfig,
+    pub console: crate::console::settings::ConsoleConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -512,6 +513,7 @@ impl Config {
         self.validate_zalo(&mut problems);
         problems.extend(crate::bot::settings::config_problems(&self.bot));
         self.tickets.validate(&mut problems);
+        problems.extend(self.console.problems());
         if problems.is_empty() {
             Ok(())
         } else {

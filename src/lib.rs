@@ -9,6 +9,7 @@ pub mod bot;
 pub mod calendar;
 pub mod clock;
 pub mod config;
+pub mod console;
 pub mod health;
 pub mod inbound;
 pub mod jobs;

@@ -1,4 +1,4 @@
-//! The `tongdai` command line: serve, migrate, config check, sim, dossiers import.
+//! The `tongdai` command line: serve, migrate, config check, sim, dossiers import, apikey, tickets, user.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -37,6 +37,11 @@ enum Command {
     Tickets {
         #[command(subcommand)]
         command: tongdai::tickets::cli::TicketsCommand,
+    },
+    /// Console accounts: add, disable, enable, reset-password, list.
+    User {
+        #[command(subcommand)]
+        command: tongdai::console::cli::UserCommand,
     },
     /// Configuration tools.
     Config {
@@ -85,11 +90,12 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     // Commands whose standard output is data: no log lines mixed in.
-    match cli.command {
+    let command = match cli.command {
         Command::Apikey { command } => return tongdai::auth::cli::run(&loaded.config, command),
         Command::Tickets { command } => return tongdai::tickets::cli::run(&loaded.config, command),
-        _ => {}
-    }
+        Command::User { command } => return tongdai::console::cli::main(command, &loaded),
+        other => other,
+    };
     tongdai::app::init_logging(&loaded.config);
     tongdai::app::log_config_warnings(&loaded);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
@@ -100,13 +106,13 @@ fn main() -> ExitCode {
         }
     };
     let result = runtime.block_on(async move {
-        match cli.command {
+        match command {
             Command::Serve => tongdai::app::serve(loaded.config).await,
             Command::Migrate => tongdai::app::open_store(&loaded.config).await.map(|store| {
                 tracing::info!(backend = store.kind.name(), "migrations applied");
             }),
             Command::Sim(args) => tongdai::sim::cli::run(*args).await,
-            Command::Config { .. } | Command::Apikey { .. } | Command::Tickets { .. } => Ok(()),
+            Command::Config { .. } | Command::Apikey { .. } | Command::Tickets { .. } | Command::User { .. } => Ok(()),
             Command::Dossiers { command: DossiersCommand::Import { file } } => {
                 import_dossiers(&loaded.config, &file).await
             }

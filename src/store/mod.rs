@@ -20,6 +20,10 @@ pub use crate::zalo::records::{
     Citizen, HeldMessage, NewOutboundRecord, OutboundRecord, PendingAuthorization, RefreshFailure, RefreshStatus,
     SealedTokens, StoredTokens, TokenSource,
 };
+// The console's aggregates: traits and types live with their domain in `crate::auth`.
+pub use crate::auth::audit::AuditStore;
+pub use crate::auth::sessions::SessionStore;
+pub use crate::auth::users::UserStore;
 
 /// Which database a URL points at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -471,6 +475,9 @@ pub struct Store {
     pub zalo_outbound: Arc<dyn OutboundStore>,
     pub tickets: Arc<dyn TicketStore>,
     pub api_keys: Arc<dyn ApiKeyStore>,
+    pub users: Arc<dyn UserStore>,
+    pub sessions: Arc<dyn SessionStore>,
+    pub audit: Arc<dyn AuditStore>,
 }
 
 impl std::fmt::Debug for Store {

@@ -30,7 +30,8 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(health::metrics))
         .route("/webhooks/zalo", post(webhook::zalo_webhook))
         .route("/s/{token}", get(survey_form::show).post(survey_form::submit))
-        .merge(api_tickets::routes(&state));
+        .merge(api_tickets::routes(&state))
+        .merge(crate::console::router(state.clone()));
     let routes = zalo_oauth::routes(routes, &state.config.zalo);
     with_common_layers(routes, state)
 }

@@ -6,6 +6,9 @@ mod support;
 
 mod bench;
 mod cli;
+mod console;
+mod console_cli;
+mod console_store;
 mod fake_zalo;
 mod http;
 mod inbound;

@@ -11,11 +11,13 @@ use super::{BackendKind, Context, HealthStore, SchemaStatus, Store, StoreError, 
 use crate::config::DatabaseConfig;
 
 mod api_keys;
+mod audit;
 mod citizens;
 mod inbound;
 mod jobs;
 mod surveys;
 mod tickets;
+mod users;
 mod zalo_outbound;
 mod zalo_tokens;
 
@@ -51,7 +53,10 @@ impl PgStore {
             citizens: shared.clone(),
             zalo_outbound: shared.clone(),
             tickets: shared.clone(),
-            api_keys: shared,
+            api_keys: shared.clone(),
+            users: shared.clone(),
+            sessions: shared.clone(),
+            audit: shared,
         }
     }
 }

@@ -12,11 +12,13 @@ use super::{BackendKind, Context, HealthStore, SchemaStatus, Store, StoreError, 
 use crate::config::DatabaseConfig;
 
 mod api_keys;
+mod audit;
 mod citizens;
 mod inbound;
 mod jobs;
 mod surveys;
 mod tickets;
+mod users;
 mod zalo_outbound;
 mod zalo_tokens;
 
@@ -80,7 +82,10 @@ impl SqliteStore {
             citizens: shared.clone(),
             zalo_outbound: shared.clone(),
             tickets: shared.clone(),
-            api_keys: shared,
+            api_keys: shared.clone(),
+            users: shared.clone(),
+            sessions: shared.clone(),
+            audit: shared,
         }
     }
 

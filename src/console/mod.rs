@@ -1,0 +1,66 @@
+//! The officials' web console under `/console/`: server-rendered Vietnamese pages (askama
+//! templates, one hand-written stylesheet, no JavaScript), signing in and out, the home page,
+//! password change, user administration and the audit log. Later sections (tickets, chat,
+//! surveys, statistics) plug into the same layout, session and role checks.
+
+use std::sync::LazyLock;
+
+use axum::middleware;
+use axum::response::Redirect;
+use axum::routing::{any, get, post};
+use axum::Router;
+
+use crate::app::AppState;
+use crate::bot::catalogue::Department;
+
+pub mod assets;
+pub mod cli;
+pub mod demo;
+pub mod error;
+mod pages;
+pub mod paths;
+pub mod request;
+pub mod settings;
+pub mod views;
+
+/// The facts of the branch catalogue the console shows: the hotline and the departments.
+#[derive(Debug, Clone, Default)]
+pub struct CatalogueFacts {
+    pub hotline: String,
+    pub departments: Vec<Department>,
+}
+
+static CATALOGUE_FACTS: LazyLock<CatalogueFacts> = LazyLock::new(|| match crate::bot::catalogue::default_catalogue() {
+    Ok(catalogue) => {
+        CatalogueFacts { hotline: catalogue.hotline().to_owned(), departments: catalogue.departments().to_vec() }
+    }
+    Err(e) => {
+        // The compiled-in catalogue is validated by its tests; this cannot happen in a release.
+        tracing::error!(error = %e, "the branch catalogue does not load; the console lists no departments");
+        CatalogueFacts::default()
+    }
+});
+
+/// The catalogue's hotline and departments (loaded once).
+pub fn catalogue_facts() -> &'static CatalogueFacts {
+    &CATALOGUE_FACTS
+}
+
+/// The console's routes. Every page and form goes through [`request::guard`] (session, CSRF,
+/// security headers, error pages); the stylesheet does not need it.
+pub fn router(state: AppState) -> Router<AppState> {
+    let pages = Router::new()
+        .route("/console", get(|| async { Redirect::permanent(paths::HOME) }))
+        .route(paths::HOME, get(pages::home::show))
+        .route(paths::LOGIN, get(pages::login::show).post(pages::login::submit))
+        .route(paths::LOGOUT, post(pages::login::sign_out))
+        .route(paths::PASSWORD, get(pages::password::show).post(pages::password::submit))
+        .route(paths::USERS, get(pages::users::list).post(pages::users::add))
+        .route("/console/users/{username}/disable", post(pages::users::disable))
+        .route("/console/users/{username}/enable", post(pages::users::enable))
+        .route("/console/users/{username}/reset-password", post(pages::users::reset_password))
+        .route(paths::AUDIT, get(pages::audit::show))
+        .route("/console/{*rest}", any(pages::not_found))
+        .layer(middleware::from_fn_with_state(state, request::guard));
+    Router::new().route(paths::STYLESHEET, get(assets::stylesheet)).merge(pages)
+}
