@@ -94,9 +94,28 @@ pub fn find_in_text(text: &str) -> Option<String> {
     None
 }
 
+/// A code derived from a source key (SHA-256, mapped onto the alphabet): the same key always
+/// gives the same code, so filing the same event twice is recognised. Not enumerable: the key
+/// contains the webhook message id, which only Zalo and the citizen know.
+pub fn derived_code(year: i32, source_key: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("tongdai-ticket:{source_key}").as_bytes());
+    let random: String =
+        digest.iter().take(RANDOM_CHARS).map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()])).collect();
+    format!("PA-{year}-{random}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn derived_codes_are_stable_per_key_and_well_formed() {
+        let a = derived_code(2026, "user_send_text:msg-1");
+        assert_eq!(a, derived_code(2026, "user_send_text:msg-1"));
+        assert_ne!(a, derived_code(2026, "user_send_text:msg-2"));
+        assert_eq!(normalize(&a).as_deref(), Some(a.as_str()));
+    }
 
     #[test]
     fn random_codes_have_the_format_and_alphabet() {

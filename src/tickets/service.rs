@@ -205,6 +205,55 @@ impl TicketService {
         citizen_user_id: &str,
         now: DateTime<Utc>,
     ) -> Result<FiledTicket, TicketError> {
+        self.file(draft, citizen_user_id, now, None).await
+    }
+
+    /// Files a complaint at most once per `source_key` (the webhook event that completed it):
+    /// the first code tried is derived from the key, so filing the same event again finds the
+    /// ticket already filed for this citizen and returns it instead of filing a second one.
+    pub async fn file_complaint_once(
+        &self,
+        draft: &ComplaintDraft,
+        citizen_user_id: &str,
+        now: DateTime<Utc>,
+        source_key: &str,
+    ) -> Result<FiledTicket, TicketError> {
+        let year = chrono::Datelike::year(&self.calendar.local_date(now));
+        let code = crate::tickets::code::derived_code(year, source_key);
+        if let Some(existing) = self.store.get_ticket_for_citizen(&code, citizen_user_id).await? {
+            return Ok(self.filed_view(&existing));
+        }
+        self.file(draft, citizen_user_id, now, Some(code)).await
+    }
+
+    /// What the citizen is told about a stored ticket.
+    fn filed_view(&self, stored: &Ticket) -> FiledTicket {
+        let department_name = self
+            .catalogue
+            .department(&stored.department_code)
+            .map_or_else(|| stored.department_code.clone(), |d| d.name.clone());
+        let due = stored.due_at.map(|d| self.calendar.local_date(d));
+        FiledTicket {
+            message: texts::filed_confirmation(&stored.code, &department_name, due, stored.misconduct, stored.out_of_scope),
+            code: stored.code.clone(),
+            due_at: stored.due_at,
+            due_date: due.map(texts::date_vi),
+            department_code: stored.department_code.clone(),
+            department_name,
+            category: stored.category,
+            misconduct: stored.misconduct,
+            out_of_scope: stored.out_of_scope,
+            processable: stored.processable,
+        }
+    }
+
+    async fn file(
+        &self,
+        draft: &ComplaintDraft,
+        citizen_user_id: &str,
+        now: DateTime<Utc>,
+        first_code: Option<String>,
+    ) -> Result<FiledTicket, TicketError> {
         let content = draft.content_text().trim().to_owned();
         if content.is_empty() {
             return Err(TicketError::Invalid("the complaint has no content".into()));
@@ -278,8 +327,9 @@ impl TicketService {
         };
         let attachments = attachments_from(&draft.evidence);
         let year = chrono::Datelike::year(&self.calendar.local_date(now));
+        let mut first_code = first_code;
         for _ in 0..CODE_ATTEMPTS {
-            ticket.code = self.codes.next_code(year);
+            ticket.code = first_code.take().unwrap_or_else(|| self.codes.next_code(year));
             let events = vec![NewEvent {
                 actor: Actor::citizen(),
                 action: EventAction::Filed,
