@@ -88,6 +88,50 @@ pub async fn run_until_shutdown(
     listener: tokio::net::TcpListener,
     stop: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    run_with_routes(config, store, clock, listener, stop, axum::Router::new()).await
+}
+
+/// The webhook secrets from `[zalo]`, when both are set.
+fn webhook_secrets(config: &Config) -> Option<crate::inbound::WebhookSecrets> {
+    let zalo = &config.zalo;
+    (!zalo.app_id.trim().is_empty() && !zalo.oa_secret_key.trim().is_empty()).then(|| crate::inbound::WebhookSecrets {
+        app_id: zalo.app_id.clone(),
+        oa_secret_key: zalo.oa_secret_key.clone(),
+        oa_id: Some(zalo.oa_id.clone()).filter(|id| !id.trim().is_empty()),
+    })
+}
+
+/// The conversation processor built from the configuration.
+fn conversation_processor(
+    config: &Config,
+    store: &Store,
+    surveys: Arc<SurveyService>,
+) -> anyhow::Result<crate::inbound::processor::ConversationProcessor> {
+    let bot = crate::bot::BotSettings::from_config(&config.bot).context("reading [bot]")?;
+    let catalogue = bot.load_catalogue().context("loading the branch catalogue")?;
+    let calendar = config.tickets.calendar(config.timezone()).map_err(anyhow::Error::msg)?;
+    let tickets = crate::tickets::service::TicketService::from_config(config, store.tickets.clone())?;
+    Ok(crate::inbound::processor::ConversationProcessor {
+        store: store.clone(),
+        catalogue: Arc::new(catalogue),
+        calendar: Arc::new(calendar),
+        bot: Arc::new(bot),
+        surveys,
+        tickets: Arc::new(tickets),
+        oa_id: Some(config.zalo.oa_id.clone()).filter(|id| !id.trim().is_empty()),
+        send_attempts: config.jobs.max_attempts,
+    })
+}
+
+/// Like [`run_until_shutdown`], with extra routes merged into the router (the demo's simulator).
+pub async fn run_with_routes(
+    config: Config,
+    store: Store,
+    clock: SharedClock,
+    listener: tokio::net::TcpListener,
+    stop: impl std::future::Future<Output = ()> + Send + 'static,
+    extra_routes: axum::Router<AppState>,
+) -> anyhow::Result<()> {
     let metrics = Metrics::new();
     let (trigger, shutdown) = shutdown::channel();
     let grace = config.server.shutdown_grace.as_duration();
@@ -124,14 +168,31 @@ pub async fn run_until_shutdown(
     let ticks = scheduler.spawn(&clock, &shutdown);
 
     let conversation_wake = Arc::new(tokio::sync::Notify::new());
-    let intake = Arc::new(Intake::new(None, store.inbound.clone(), clock.clone(), conversation_wake));
+    let processor = conversation_processor(&config, &store, surveys.clone())?;
+    let conversations = Arc::new(
+        crate::inbound::worker::ConversationWorker::new(
+            store.inbound.clone(),
+            Arc::new(processor),
+            clock.clone(),
+            crate::inbound::worker::ConversationSettings::default(),
+            worker_id(),
+            conversation_wake.clone(),
+        )
+        .waking_jobs(workers.waker()),
+    );
+    let conversation_task = tokio::spawn(conversations.run(shutdown.clone()));
+    let intake =
+        Arc::new(Intake::new(webhook_secrets(&config), store.inbound.clone(), clock.clone(), conversation_wake));
     let state = AppState { config: Arc::new(config), store, clock, metrics, intake, surveys };
-    let router = crate::web::router(state);
+    let router = crate::web::router_with(state, extra_routes);
     let http_shutdown = shutdown_after(stop, trigger);
     // Connection info gives the console's audit log the client address.
     let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, service).with_graceful_shutdown(http_shutdown).await.context("serving HTTP")?;
     tracing::info!("HTTP drained; waiting for workers");
+    if let Err(e) = conversation_task.await {
+        tracing::error!(error = %e, "conversation worker ended abnormally");
+    }
     if let Err(e) = worker_task.await {
         tracing::error!(error = %e, "worker pool ended abnormally");
     }

@@ -10,6 +10,7 @@ pub mod calendar;
 pub mod clock;
 pub mod config;
 pub mod console;
+pub mod demo;
 pub mod health;
 pub mod inbound;
 pub mod jobs;

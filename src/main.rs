@@ -24,6 +24,8 @@ struct Cli {
 enum Command {
     /// Run the service: webhook, API, console, workers and scheduler.
     Serve,
+    /// Run the service with the built-in Zalo simulator (chat page at /sim) and demo accounts.
+    Demo,
     /// Apply pending database migrations and exit.
     Migrate,
     /// Run the Zalo simulator (fake Zalo API, webhook sender and chat page) on its own.
@@ -108,6 +110,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async move {
         match command {
             Command::Serve => tongdai::app::serve(loaded.config).await,
+            Command::Demo => tongdai::demo::run(loaded.config).await,
             Command::Migrate => tongdai::app::open_store(&loaded.config).await.map(|store| {
                 tracing::info!(backend = store.kind.name(), "migrations applied");
             }),

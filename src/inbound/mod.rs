@@ -10,6 +10,7 @@ use crate::store::{InboundStore, InsertOutcome, NewInboundEvent, OA_EVENTS};
 use crate::zalo::events::{event_key, is_registration_probe, parse_event};
 use crate::zalo::signature::{body_timestamp, verify_signature};
 
+pub mod processor;
 pub mod worker;
 pub mod writer;
 

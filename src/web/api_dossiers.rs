@@ -34,3 +34,12 @@ pub async fn post_dossiers(State(state): State<AppState>, body: Bytes) -> ApiRes
     });
     Ok(Json(json!({"results": results, "summary": summary})))
 }
+
+/// `POST /api/v1/dossiers` for machine clients holding an API key with scope `dossiers:write`.
+pub async fn post_dossiers_with_key(
+    _client: crate::auth::extract::ApiClient<crate::auth::extract::DossiersWrite>,
+    state: State<AppState>,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
+    post_dossiers(state, body).await
+}

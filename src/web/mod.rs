@@ -24,12 +24,18 @@ pub mod zalo_oauth;
 
 /// The service's router with all routes and common layers.
 pub fn router(state: AppState) -> Router {
-    let routes = Router::new()
+    router_with(state, Router::new())
+}
+
+/// The service's router plus `extra` routes (the demo mounts the Zalo simulator at `/sim`).
+pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
+    let routes = extra
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
         .route("/webhooks/zalo", post(webhook::zalo_webhook))
         .route("/s/{token}", get(survey_form::show).post(survey_form::submit))
+        .route("/api/v1/dossiers", post(api_dossiers::post_dossiers_with_key))
         .merge(api_tickets::routes(&state))
         .merge(crate::console::router(state.clone()));
     let routes = zalo_oauth::routes(routes, &state.config.zalo);

@@ -9,6 +9,7 @@ mod cli;
 mod console;
 mod console_cli;
 mod console_store;
+mod e2e;
 mod fake_zalo;
 mod http;
 mod inbound;

@@ -1,0 +1,165 @@
+//! What an inbound event means for tongdai: the conversation processor behind the worker.
+//! Contact facts (interaction time, follow state, name and phone) are recorded, messages held
+//! for the citizen are released, survey answers and opt-outs go to the survey service, ZNS
+//! ratings are matched to their dossier, and everything else goes through the chatbot
+//! (`bot::step`). The bot's effects become jobs (messages to send) committed with the new state.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, TimeZone, Utc};
+
+use super::worker::{EventProcessor, Turn};
+use crate::bot::catalogue::Catalogue;
+use crate::bot::{input_from_event, step, BotContext, BotSettings, ConversationState, Effect};
+use crate::calendar::working::WorkingCalendar;
+use crate::jobs::NewJob;
+use crate::store::{Conversation, InboundEvent, InboundState, Store, OA_EVENTS};
+use crate::surveys::service::ChatResult;
+use crate::surveys::SurveyService;
+use crate::tickets::service::TicketService;
+use crate::zalo::events::{parse_event, EventKind, WebhookEvent};
+use crate::zalo::outbound::{OutboundMessage, SendRequest};
+
+/// The processor of the conversation worker.
+pub struct ConversationProcessor {
+    pub store: Store,
+    pub catalogue: Arc<Catalogue>,
+    pub calendar: Arc<WorkingCalendar>,
+    pub bot: Arc<BotSettings>,
+    pub surveys: Arc<SurveyService>,
+    pub tickets: Arc<TicketService>,
+    /// Our OA id (resolves the direction of receipts).
+    pub oa_id: Option<String>,
+    /// Attempts of each send job.
+    pub send_attempts: u32,
+}
+
+impl ConversationProcessor {
+    /// One `zalo.send` job per message, keyed by the event so a reprocessed event sends nothing twice.
+    fn sends(&self, user: &str, event: &InboundEvent, messages: Vec<OutboundMessage>) -> Vec<NewJob> {
+        messages
+            .into_iter()
+            .enumerate()
+            .map(|(n, message)| {
+                SendRequest::chat(user, message, "bot_reply")
+                    .into_job(format!("reply:{}:{n}", event.event_key), self.send_attempts)
+            })
+            .collect()
+    }
+
+    /// Records the contact facts an event carries. Idempotent, so safe before the turn commits.
+    async fn record_contact(&self, user: &str, event: &WebhookEvent, now: DateTime<Utc>) -> anyhow::Result<()> {
+        let at = event.timestamp_ms.and_then(|ms| Utc.timestamp_millis_opt(ms).single()).unwrap_or(now);
+        if event.is_interaction() {
+            self.store.citizens.record_interaction(user, at).await?;
+            let released = self.store.zalo_outbound.release_held(user, now).await?;
+            if !released.is_empty() {
+                tracing::info!(messages = released.len(), "delivering messages held until the citizen wrote");
+            }
+        }
+        match &event.kind {
+            EventKind::Follow(_) => self.store.citizens.set_follower(user, true, at).await?,
+            EventKind::Unfollow(_) => self.store.citizens.set_follower(user, false, at).await?,
+            EventKind::UserSubmitInfo(info) => {
+                let phone = info.phone.as_deref().and_then(|p| crate::zalo::phone::normalize_vn_phone(p).ok());
+                self.store.citizens.set_contact(user, info.name.as_deref(), phone.as_deref(), at).await?;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Survey input (answers, opt-outs) takes precedence over the general bot.
+    async fn survey_reply(
+        &self,
+        user: &str,
+        text: &str,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Option<OutboundMessage>> {
+        if crate::surveys::is_opt_out(text) {
+            return Ok(Some(self.surveys.opt_out_in_chat(user, now).await?));
+        }
+        match self.surveys.handle_chat(user, text, now).await? {
+            ChatResult::Reply(message) => Ok(Some(message)),
+            // Text that answers no survey question goes to the bot (menus, complaints…).
+            ChatResult::NotSurvey | ChatResult::NotAnswer { .. } => Ok(None),
+        }
+    }
+
+    /// Carries out the bot's effects; returns the messages to send, in order.
+    async fn perform(
+        &self,
+        user: &str,
+        event: &InboundEvent,
+        effects: Vec<Effect>,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Vec<OutboundMessage>> {
+        let mut messages = Vec::new();
+        for effect in effects {
+            match effect {
+                Effect::Send(message) => messages.push(message),
+                Effect::FileComplaint(draft) => {
+                    let filed = self.tickets.file_complaint_once(&draft, user, now, &event.event_key).await?;
+                    messages.push(OutboundMessage::text(filed.message));
+                }
+                Effect::LookupTicket { code } => match self.tickets.lookup_for_citizen(&code, user).await? {
+                    Some(view) => messages.push(OutboundMessage::text(view.message)),
+                    None => messages.push(crate::bot::texts::ticket_not_found(&code)),
+                },
+                Effect::StartHandoff { branch, department_code } => {
+                    tracing::info!(branch, department = %department_code, "citizen waiting for an officer");
+                }
+                Effect::RelayToOfficer { .. } => {
+                    // The message itself is the stored inbound event; the officer reads it there.
+                }
+                Effect::EndHandoff => tracing::info!("citizen ended the chat with an officer"),
+            }
+        }
+        Ok(messages)
+    }
+}
+
+#[async_trait]
+impl EventProcessor for ConversationProcessor {
+    async fn process(
+        &self,
+        event: &InboundEvent,
+        conversation: Option<&Conversation>,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Turn> {
+        let Ok(parsed) = parse_event(&event.raw_body) else { return Ok(Turn::ignored()) };
+        if event.citizen_id == OA_EVENTS {
+            if let EventKind::UserFeedback(feedback) = &parsed.kind {
+                let outcome = self.surveys.record_feedback(feedback, now).await?;
+                tracing::info!(?outcome, "rating received");
+                return Ok(Turn { state: None, outcome: InboundState::Processed, jobs: Vec::new() });
+            }
+            return Ok(Turn::ignored());
+        }
+        let user = event.citizen_id.as_str();
+        self.record_contact(user, &parsed, now).await?;
+        if let EventKind::UserSendText(message) = &parsed.kind {
+            if let Some(reply) = self.survey_reply(user, message.text_or_empty(), now).await? {
+                return Ok(Turn {
+                    state: None,
+                    outcome: InboundState::Processed,
+                    jobs: self.sends(user, event, vec![reply]),
+                });
+            }
+        }
+        let Some(input) = input_from_event(&parsed) else { return Ok(Turn::ignored()) };
+        let state: ConversationState = conversation
+            .and_then(|c| c.state.clone())
+            .and_then(|json| serde_json::from_value(json).ok())
+            .unwrap_or_default();
+        let context = BotContext::new(&self.catalogue, &self.calendar, &self.bot);
+        let result = step(&context, &state, &input, now);
+        let messages = self.perform(user, event, result.effects, now).await?;
+        Ok(Turn {
+            state: Some(serde_json::to_value(&result.state)?),
+            outcome: InboundState::Processed,
+            jobs: self.sends(user, event, messages),
+        })
+    }
+}
