@@ -56,6 +56,12 @@ pub async fn run(mut config: Config) -> anyhow::Result<()> {
         config.survey.public_base_url.clone_from(&base);
     }
     let store = crate::app::open_store(&config).await?;
+    // The simulator is new at every start: its tokens replace whatever an earlier run stored.
+    let zalo = crate::zalo::service::build(&config, &store, clock.clone())?;
+    zalo.tokens
+        .replace(&config.zalo.access_token, &config.zalo.refresh_token)
+        .await
+        .context("storing the simulator's tokens")?;
     let rules = config.console.password_rules();
     let accounts = crate::console::demo::create_demo_accounts(&store, rules, clock.now())
         .await

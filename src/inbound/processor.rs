@@ -36,15 +36,12 @@ pub struct ConversationProcessor {
 }
 
 impl ConversationProcessor {
-    /// One `zalo.send` job per message, keyed by the event so a reprocessed event sends nothing twice.
+    /// One `zalo.send` job for the turn's messages (sent in order, one after the other), keyed
+    /// by the event so a reprocessed event sends nothing twice.
     fn sends(&self, user: &str, event: &InboundEvent, messages: Vec<OutboundMessage>) -> Vec<NewJob> {
-        messages
+        SendRequest::chat_sequence(user, messages, "bot_reply")
+            .map(|request| request.into_job(format!("reply:{}", event.event_key), self.send_attempts))
             .into_iter()
-            .enumerate()
-            .map(|(n, message)| {
-                SendRequest::chat(user, message, "bot_reply")
-                    .into_job(format!("reply:{}:{n}", event.event_key), self.send_attempts)
-            })
             .collect()
     }
 

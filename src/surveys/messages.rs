@@ -106,6 +106,7 @@ impl SendContent<'_> {
             if_unreachable: Unreachable::Drop,
             purpose: SEND_PURPOSE.to_owned(),
             reference: Some(self.dossier.code.clone()),
+            then: Vec::new(),
         }
     }
 }

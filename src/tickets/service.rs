@@ -473,6 +473,7 @@ impl TicketService {
             if_unreachable: Unreachable::HoldUntilNextMessage,
             purpose: purpose.to_owned(),
             reference: Some(ticket.code.clone()),
+            then: Vec::new(),
         };
         // The version this change creates makes the key unique per change.
         Some(request.into_job(format!("{purpose}:{}:v{}", ticket.code, ticket.version + 1), self.job_attempts))

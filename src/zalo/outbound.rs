@@ -104,6 +104,10 @@ pub struct SendRequest {
     pub purpose: String,
     /// The domain object this send belongs to (ticket code, survey id…), if any.
     pub reference: Option<String>,
+    /// Messages to send after this one, in order, to the same citizen: each is sent only after
+    /// the previous one went out, so a turn's messages never arrive out of order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub then: Vec<OutboundMessage>,
 }
 
 /// The template used when the citizen cannot be messaged in the chat.
@@ -146,7 +150,28 @@ impl SendRequest {
             if_unreachable: Unreachable::Drop,
             purpose: purpose.into(),
             reference: None,
+            then: Vec::new(),
         }
+    }
+
+    /// Chat messages to one user id, sent one after the other (see [`SendRequest::then`]).
+    /// `None` when there is nothing to send.
+    pub fn chat_sequence(
+        user_id: impl Into<String>,
+        messages: Vec<OutboundMessage>,
+        purpose: impl Into<String>,
+    ) -> Option<Self> {
+        let mut messages = messages.into_iter();
+        let first = messages.next()?;
+        let mut request = Self::chat(user_id, first, purpose);
+        request.then = messages.collect();
+        Some(request)
+    }
+
+    /// The request that follows this one once it is sent, if any.
+    pub fn next_in_sequence(&self) -> Option<Self> {
+        let (first, rest) = self.then.split_first()?;
+        Some(Self { message: first.clone(), then: rest.to_vec(), ..self.clone() })
     }
 
     /// The job that performs this send; `unique_key` makes it happen at most once.

@@ -68,6 +68,8 @@ pub struct ZaloSender {
     outbound: Arc<dyn OutboundStore>,
     clock: SharedClock,
     settings: SenderSettings,
+    /// Where the next message of a sequence is enqueued (see `SendRequest::then`).
+    jobs: Option<Arc<dyn crate::store::JobStore>>,
 }
 
 #[async_trait]
@@ -77,7 +79,20 @@ impl JobHandler for ZaloSender {
             .map_err(|e| JobError::Permanent(format!("not a zalo.send payload: {e}")))?;
         let delivery = self.deliver(job.id, job.max_attempts, &request).await?;
         tracing::debug!(job = job.id, purpose = %request.purpose, ?delivery, "zalo.send finished");
-        Ok(())
+        self.enqueue_next(job, &request).await
+    }
+}
+
+impl ZaloSender {
+    /// Sends the sequence's next message only now that this one went out (unique per job, so a
+    /// retry of this job never enqueues it twice).
+    async fn enqueue_next(&self, job: &Job, request: &SendRequest) -> Result<(), JobError> {
+        let (Some(next), Some(jobs)) = (request.next_in_sequence(), &self.jobs) else { return Ok(()) };
+        let next_job = next.into_job(format!("after:{}", job.id), job.max_attempts);
+        jobs.enqueue(&next_job, self.clock.now())
+            .await
+            .map(|_| ())
+            .map_err(|e| JobError::Retry(format!("enqueueing the next message of a sequence: {e}")))
     }
 }
 
@@ -96,7 +111,14 @@ impl ZaloSender {
         clock: SharedClock,
         settings: SenderSettings,
     ) -> Self {
-        Self { api, citizens, outbound, clock, settings }
+        Self { api, citizens, outbound, clock, settings, jobs: None }
+    }
+
+    /// Lets the sender enqueue the next message of a sequence after each send.
+    #[must_use]
+    pub fn with_sequences(mut self, jobs: Arc<dyn crate::store::JobStore>) -> Self {
+        self.jobs = Some(jobs);
+        self
     }
 
     /// Sends `request` as job `job_id` (idempotent per job: parts and template sends already

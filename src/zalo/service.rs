@@ -67,13 +67,16 @@ pub fn build(config: &Config, store: &Store, clock: SharedClock) -> anyhow::Resu
     let tokens = tokens_with(config, store, clock.clone(), client.clone())?;
     let limiter = Arc::new(RateLimiter::per_minute(config.zalo.rate_limit_per_minute));
     let api = Arc::new(ZaloApi::new(client, tokens.clone(), limiter, clock.clone()));
-    let sender = Arc::new(ZaloSender::new(
-        api.clone(),
-        store.citizens.clone(),
-        store.zalo_outbound.clone(),
-        clock,
-        SenderSettings::from_config(&config.zalo),
-    ));
+    let sender = Arc::new(
+        ZaloSender::new(
+            api.clone(),
+            store.citizens.clone(),
+            store.zalo_outbound.clone(),
+            clock,
+            SenderSettings::from_config(&config.zalo),
+        )
+        .with_sequences(store.jobs.clone()),
+    );
     let refresh_tick = Arc::new(TokenRefreshTick { tokens: tokens.clone() });
     Ok(ZaloServices { tokens, api, sender, refresh_tick })
 }

@@ -87,6 +87,8 @@ async fn follow_menu_branch_by_typing_without_diacritics_and_a_complaint() {
     let titles: Vec<&str> = catalogue.branches().iter().map(|b| b.title.as_str()).collect();
     assert_eq!(titles.len(), 8);
     wait_for(sim, user, "the main menu with all eight branch titles", &titles).await;
+    let first = serde_json::to_string(&sim.oa_messages_for(user)[0].content).unwrap();
+    assert!(first.contains("Kính chào"), "a turn's messages arrive in order: the welcome first, got {first}");
 
     sim.send_text(user, "cai cach thu tuc hanh chinh").await.unwrap();
     let branch4 = catalogue.branch(4).unwrap();

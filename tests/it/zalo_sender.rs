@@ -57,6 +57,7 @@ fn reply_with_template(user_id: &str, text: &str, if_unreachable: Unreachable) -
         }),
         if_unreachable,
         reference: Some("PA-2026-000123".into()),
+        then: Vec::new(),
         ..SendRequest::chat(user_id, OutboundMessage::text(text), "ticket_reply")
     }
 }

@@ -219,6 +219,7 @@ fn held_request(text: &str) -> SendRequest {
         }),
         if_unreachable: Unreachable::HoldUntilNextMessage,
         reference: Some("PA-2026-000001".into()),
+        then: Vec::new(),
         ..SendRequest::chat("u1", OutboundMessage::text(text), "ticket_reply")
     }
 }
