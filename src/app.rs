@@ -123,6 +123,32 @@ fn conversation_processor(
     })
 }
 
+/// Serves only the HTTP side (webhook intake, API, console) with no workers or scheduler:
+/// events are stored and acknowledged but not processed. For measuring intake alone.
+pub async fn run_intake_only(
+    config: Config,
+    store: Store,
+    clock: SharedClock,
+    listener: tokio::net::TcpListener,
+    stop: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let (surveys, _) = SurveyService::from_config(&config, store.surveys.clone()).context("setting up surveys")?;
+    let wake = Arc::new(tokio::sync::Notify::new());
+    let intake = Arc::new(Intake::new(webhook_secrets(&config), store.inbound.clone(), clock.clone(), wake));
+    let state = AppState {
+        config: Arc::new(config),
+        store,
+        clock,
+        metrics: Metrics::new(),
+        intake,
+        surveys: Arc::new(surveys),
+    };
+    axum::serve(listener, crate::web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(stop)
+        .await
+        .context("serving HTTP")
+}
+
 /// Like [`run_until_shutdown`], with extra routes merged into the router (the demo's simulator).
 pub async fn run_with_routes(
     config: Config,

@@ -26,6 +26,11 @@ enum Command {
     Serve,
     /// Run the service with the built-in Zalo simulator (chat page at /sim) and demo accounts.
     Demo,
+    /// Benchmarks (results are written up in BENCHMARKS.md).
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
     /// Apply pending database migrations and exit.
     Migrate,
     /// Run the Zalo simulator (fake Zalo API, webhook sender and chat page) on its own.
@@ -64,6 +69,12 @@ enum DossiersCommand {
         /// UTF-8 CSV with a header row (the API's field names or Vietnamese headers).
         file: PathBuf,
     },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Signed webhook events over real HTTP against an in-process service on a fresh database.
+    Webhook(tongdai::bench::cli::WebhookBenchArgs),
 }
 
 #[derive(Subcommand)]
@@ -111,6 +122,7 @@ fn main() -> ExitCode {
         match command {
             Command::Serve => tongdai::app::serve(loaded.config).await,
             Command::Demo => tongdai::demo::run(loaded.config).await,
+            Command::Bench { command: BenchCommand::Webhook(args) } => tongdai::bench::cli::webhook(args).await,
             Command::Migrate => tongdai::app::open_store(&loaded.config).await.map(|store| {
                 tracing::info!(backend = store.kind.name(), "migrations applied");
             }),

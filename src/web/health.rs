@@ -18,7 +18,12 @@ pub async fn healthz() -> Json<serde_json::Value> {
 /// `GET /readyz`: the database is reachable and the schema is current; 503 with reasons otherwise.
 pub async fn readyz(State(state): State<AppState>) -> Response {
     match crate::health::readiness(&state.store).await {
-        Readiness::Ready => (StatusCode::OK, Json(json!({"status": "ready"}))).into_response(),
+        Readiness::Ready(warnings) if warnings.is_empty() => {
+            (StatusCode::OK, Json(json!({"status": "ready"}))).into_response()
+        }
+        Readiness::Ready(warnings) => {
+            (StatusCode::OK, Json(json!({"status": "ready", "warnings": warnings}))).into_response()
+        }
         Readiness::NotReady(reasons) => {
             (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "not_ready", "reasons": reasons}))).into_response()
         }

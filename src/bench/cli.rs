@@ -1,0 +1,86 @@
+//! `tongdai bench webhook`: starts the service in this process on a fresh database (SQLite in a
+//! temporary folder, or the PostgreSQL given with `--database-url`), drives signed webhook events
+//! at it over real HTTP on loopback, and prints acknowledged events/s and latency percentiles.
+
+use std::sync::Arc;
+
+use anyhow::Context as _;
+
+use super::webhook::{run, WebhookLoad};
+use crate::clock::{SharedClock, SystemClock};
+use crate::config::Config;
+
+/// Options of `tongdai bench webhook`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct WebhookBenchArgs {
+    /// Events to send.
+    #[arg(long, default_value_t = 50_000)]
+    pub events: usize,
+    /// Keep-alive connections (concurrent requests).
+    #[arg(long, default_value_t = 64)]
+    pub connections: usize,
+    /// Events per second (open loop); without it, as fast as the server acknowledges.
+    #[arg(long)]
+    pub rate: Option<f64>,
+    /// Distinct citizens the events come from.
+    #[arg(long, default_value_t = 1000)]
+    pub citizens: usize,
+    /// Database to use (default: a new SQLite file in a temporary folder).
+    #[arg(long)]
+    pub database_url: Option<String>,
+    /// Only acknowledge: do not run the conversation worker while measuring.
+    #[arg(long)]
+    pub intake_only: bool,
+}
+
+/// Runs the benchmark and prints one summary line.
+pub async fn webhook(args: WebhookBenchArgs) -> anyhow::Result<()> {
+    let folder = std::env::temp_dir().join(format!("tongdai_bench_{:08x}", rand::random::<u32>()));
+    std::fs::create_dir_all(&folder).context("creating the benchmark folder")?;
+    let mut config = Config::default();
+    config.database.url =
+        args.database_url.clone().unwrap_or_else(|| format!("sqlite://{}/bench.db", folder.display()));
+    config.general.data_dir = folder.display().to_string();
+    config.zalo.app_id = "bench-app".into();
+    config.zalo.oa_secret_key = "bench-oa-secret".into();
+    config.zalo.oa_id = "388613280878808645".into();
+    // Nothing is sent anywhere: replies stay queued (no sender runs without an API to reach).
+    config.zalo.api_base = "http://127.0.0.1:9/unreachable".into();
+    let clock: SharedClock = Arc::new(SystemClock);
+    let store = crate::app::open_store(&config).await?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.context("binding a port")?;
+    let address = listener.local_addr().context("reading the bound address")?.to_string();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = if args.intake_only {
+        tokio::spawn(crate::app::run_intake_only(config.clone(), store, clock, listener, async move {
+            let _ = stopped.await;
+        }))
+    } else {
+        tokio::spawn(crate::app::run_until_shutdown(config.clone(), store, clock, listener, async move {
+            let _ = stopped.await;
+        }))
+    };
+    let load = WebhookLoad {
+        address,
+        app_id: config.zalo.app_id.clone(),
+        oa_secret_key: config.zalo.oa_secret_key.clone(),
+        citizens: args.citizens,
+        connections: args.connections,
+        events: args.events,
+        rate: args.rate,
+        run_id: format!("{:08x}", rand::random::<u32>()),
+    };
+    let summary = run(&load).await?;
+    let backend = if args.database_url.is_some() { "postgres" } else { "sqlite" };
+    println!(
+        "webhook ({backend}, {} connections, {}{}): {}",
+        args.connections,
+        args.rate.map_or_else(|| "closed loop".to_owned(), |r| format!("{r:.0}/s offered")),
+        if args.intake_only { ", intake only" } else { ", with processing" },
+        summary.line()
+    );
+    let _ = stop.send(());
+    server.await.context("the benchmark server panicked")??;
+    let _ = std::fs::remove_dir_all(&folder);
+    Ok(())
+}
