@@ -24,8 +24,14 @@ pub enum BackupError {
     InMemory,
     #[error("the database file {0} does not exist (check database.url)")]
     NoDatabase(PathBuf),
-    #[error("{0}")]
-    Database(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot read the backup file {path}: {source}")]
+    Output {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("{0}")]
     InvalidUrl(String),
 }
@@ -47,20 +53,14 @@ pub async fn backup(config: &DatabaseConfig, out: &Path) -> Result<BackupReport,
     if out.exists() {
         return Err(BackupError::OutputExists(out.to_path_buf()));
     }
-    let database = database_file(&config.url).map_err(store_error)?.ok_or(BackupError::InMemory)?;
+    let database = database_file(&config.url)?.ok_or(BackupError::InMemory)?;
     if !database.is_file() {
         return Err(BackupError::NoDatabase(database));
     }
-    let store = SqliteStore::connect(config).await.map_err(store_error)?;
-    store.backup_into(out).await.map_err(store_error)?;
-    let bytes = std::fs::metadata(out)
-        .map_err(|e| BackupError::Database(format!("cannot read the backup file {}: {e}", out.display())))?
-        .len();
+    let store = SqliteStore::connect(config).await?;
+    store.backup_into(out).await?;
+    let bytes = std::fs::metadata(out).map_err(|source| BackupError::Output { path: out.to_path_buf(), source })?.len();
     Ok(BackupReport { database, out: out.to_path_buf(), bytes })
-}
-
-fn store_error(e: StoreError) -> BackupError {
-    BackupError::Database(e.to_string())
 }
 
 /// Runs the command: a line on stdout on success, the reason on stderr and exit status 1 otherwise.

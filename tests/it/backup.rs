@@ -15,6 +15,10 @@ use crate::support::TestDb;
 
 const BIN: &str = env!("CARGO_BIN_EXE_tongdai");
 
+fn t0() -> chrono::DateTime<chrono::Utc> {
+    chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 3, 2, 1, 0, 0).unwrap()
+}
+
 fn job(n: usize) -> NewJob {
     NewJob::new("backup.test", json!({ "n": n }), 3).unique(format!("backup:{n}"))
 }
@@ -26,9 +30,8 @@ async fn job_count(store: &Store) -> i64 {
 #[tokio::test]
 async fn sqlite_backup_while_writing_is_consistent_and_complete() {
     let db = TestDb::sqlite().await;
-    let now = chrono::Utc::now();
     for n in 0..200 {
-        db.store.jobs.enqueue(&job(n), now).await.unwrap();
+        db.store.jobs.enqueue(&job(n), t0()).await.unwrap();
     }
     // A second "instance" keeps writing while the backup runs.
     let writer = db.another_connection().await;
@@ -39,7 +42,7 @@ async fn sqlite_backup_while_writing_is_consistent_and_complete() {
         tokio::spawn(async move {
             let mut n = 200;
             while !stop.load(Ordering::SeqCst) {
-                writer.jobs.enqueue(&job(n), chrono::Utc::now()).await.unwrap();
+                writer.jobs.enqueue(&job(n), t0()).await.unwrap();
                 n += 1;
                 written.store(n, Ordering::SeqCst);
                 tokio::task::yield_now().await;
@@ -70,7 +73,7 @@ async fn sqlite_backup_while_writing_is_consistent_and_complete() {
     for n in [0, copied - 1] {
         let key = format!("backup:{n}");
         let probe = NewJob::new("backup.test", json!({}), 3).unique(key);
-        let outcome = copy.jobs.enqueue(&probe, chrono::Utc::now()).await.unwrap();
+        let outcome = copy.jobs.enqueue(&probe, t0()).await.unwrap();
         assert!(matches!(outcome, EnqueueOutcome::Duplicate(_)), "job {n} is in the copy");
     }
 
