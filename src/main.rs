@@ -1,4 +1,4 @@
-//! The `tongdai` command line: serve, migrate, config check, sim, dossiers import, apikey, tickets, user.
+//! The `tongdai` command line: serve, migrate, config check, sim, dossiers import, apikey, tickets, user, backup.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -49,6 +49,12 @@ enum Command {
     User {
         #[command(subcommand)]
         command: tongdai::console::cli::UserCommand,
+    },
+    /// Write a consistent copy of the SQLite database while the service runs (PostgreSQL: use pg_dump).
+    Backup {
+        /// The new backup file (never overwritten).
+        #[arg(long)]
+        out: PathBuf,
     },
     /// Configuration tools.
     Config {
@@ -107,6 +113,7 @@ fn main() -> ExitCode {
         Command::Apikey { command } => return tongdai::auth::cli::run(&loaded.config, command),
         Command::Tickets { command } => return tongdai::tickets::cli::run(&loaded.config, command),
         Command::User { command } => return tongdai::console::cli::main(command, &loaded),
+        Command::Backup { out } => return tongdai::backup::run(&loaded.config, &out),
         other => other,
     };
     tongdai::app::init_logging(&loaded.config);
@@ -127,7 +134,11 @@ fn main() -> ExitCode {
                 tracing::info!(backend = store.kind.name(), "migrations applied");
             }),
             Command::Sim(args) => tongdai::sim::cli::run(*args).await,
-            Command::Config { .. } | Command::Apikey { .. } | Command::Tickets { .. } | Command::User { .. } => Ok(()),
+            Command::Config { .. }
+            | Command::Apikey { .. }
+            | Command::Tickets { .. }
+            | Command::User { .. }
+            | Command::Backup { .. } => Ok(()),
             Command::Dossiers { command: DossiersCommand::Import { file } } => {
                 import_dossiers(&loaded.config, &file).await
             }

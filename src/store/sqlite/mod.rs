@@ -13,6 +13,7 @@ use crate::config::DatabaseConfig;
 
 mod api_keys;
 mod audit;
+pub mod backup;
 mod citizens;
 mod inbound;
 mod jobs;
