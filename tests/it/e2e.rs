@@ -94,10 +94,44 @@ async fn follow_menu_branch_by_typing_without_diacritics_and_a_complaint() {
     let branch4 = catalogue.branch(4).unwrap();
     wait_for(sim, user, "branch 4's information", &[branch4.duties[0].as_str()]).await;
 
-    // A complaint from the branch menu: the bot leads; the citizen answers.
-    sim.send_text(user, "phản ánh").await.unwrap();
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // A complaint from the branch menu, answered the way a citizen would, without diacritics
+    // where people usually type without them.
+    sim.send_text(user, "phan anh").await.unwrap();
+    wait_for(sim, user, "the request for a description", &["mô tả sự việc"]).await;
+    sim.send_text(user, "Cán bộ một cửa huyện vòi vĩnh tiền khi tôi làm hồ sơ đất").await.unwrap();
+    wait_for(sim, user, "the description acknowledged", &["Đã ghi nhận (1/20)"]).await;
+    sim.tap_button(user, "Xong").await.unwrap();
+    wait_for(sim, user, "the question about the place", &["cơ quan, địa điểm nào"]).await;
+    sim.send_text(user, "UBND huyện Châu Thành").await.unwrap();
+    wait_for(sim, user, "the question about the procedure", &["thủ tục hành chính nào"]).await;
+    sim.tap_button(user, "Bỏ qua").await.unwrap();
+    wait_for(sim, user, "the consent question", &["Đồng ý xử lý dữ liệu cá nhân"]).await;
+    sim.tap_button(user, "Đồng ý").await.unwrap();
+    wait_for(sim, user, "the request for a name", &["gõ họ tên"]).await;
+    sim.send_text(user, "Trần Thị Bình").await.unwrap();
+    wait_for(sim, user, "the request for a phone number", &["số điện thoại di động"]).await;
+    sim.send_text(user, "0912 345 678").await.unwrap();
+    wait_for(sim, user, "the summary", &["kiểm tra lại phản ánh", "UBND huyện Châu Thành"]).await;
+    sim.tap_button(user, "Gửi phản ánh").await.unwrap();
+    let text = wait_for(sim, user, "the ticket code and due date", &["mã số PA-2026-", "Tổ Kiểm tra đột xuất"]).await;
+    let code_at = text.rfind("mã số PA-2026-").unwrap() + "mã số ".len();
+    let code = &text[code_at..code_at + 14];
+    assert!(tongdai::tickets::code::normalize(code).is_some(), "{code}");
+
+    // Looking the code up by typing it, in lower case.
     let before = sim.oa_messages_for(user).len();
-    assert!(before > 3);
+    sim.send_text(user, &code.to_lowercase()).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while sim.oa_messages_for(user).len() == before {
+        assert!(Instant::now() < deadline, "no answer to the lookup");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let answer = serde_json::to_string(&sim.oa_messages_for(user)[before].content).unwrap();
+    assert!(answer.contains(code) && answer.contains("Văn phòng UBND tỉnh"), "the lookup answer: {answer}");
+    // Someone else typing the same code learns nothing.
+    let other = sim.create_citizen("Lê Văn Cường", None);
+    sim.send_text(&other.user_id, code).await.unwrap();
+    wait_for(sim, &other.user_id, "the not-found answer", &[code]).await;
+    assert!(!oa_text(sim, &other.user_id).contains("Văn phòng UBND tỉnh"), "a foreign code reveals nothing");
     running.stop().await;
 }
