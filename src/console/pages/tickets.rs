@@ -322,7 +322,7 @@ fn attachment_row(a: &Attachment) -> AttachmentRow {
             _ => "Vị trí".to_owned(),
         },
         AttachmentKind::Link => a.url.clone().unwrap_or_default(),
-        _ => a.name.clone().unwrap_or_else(|| format!("{} {}", attachment_kind_label(a.kind), a.seq)),
+        _ => a.name.clone().unwrap_or_else(|| format!("Số {} (không có tên tệp)", a.seq)),
     };
     let mut details = Vec::new();
     if let Some(kind) = &a.content_type {
