@@ -306,8 +306,30 @@ async fn every_ticket_action_needs_the_csrf_token(db: TestDb) {
     assert!(h.audit(AuditAction::TicketChanged).await.is_empty());
 }
 
+async fn the_inbox_pages_by_twenty_five(db: TestDb) {
+    let h = Harness::new(db);
+    let svc = service(&h.db);
+    for i in 0..27 {
+        svc.file_complaint(&draft(&format!("Phản ánh số {i} về thủ tục chứng thực")), "u1", h.clock.now())
+            .await
+            .unwrap();
+    }
+    let coordinator = signed_in(&h, "dieu.phoi", Role::Coordinator, Some("SNV")).await;
+    let rows = |body: &str| body.matches(r#"class="ticket-code""#).count();
+    let first = h.get("/console/tickets?status=received", Some(&coordinator.cookie)).await;
+    assert_eq!(rows(&first.body), 25);
+    assert!(first.body.contains("27 phản ánh") && first.body.contains("Trang 1 / 2"), "{}", first.body);
+    assert!(first.body.contains(r#"href="/console/tickets?status=received&amp;page=2""#), "{}", first.body);
+    let second = h.get("/console/tickets?status=received&page=2", Some(&coordinator.cookie)).await;
+    assert_eq!(rows(&second.body), 2);
+    let beyond = h.get("/console/tickets?status=received&page=9", Some(&coordinator.cookie)).await;
+    assert_eq!(rows(&beyond.body), 2, "a page past the end shows the last one");
+    assert!(beyond.body.contains("Trang 2 / 2"));
+}
+
 on_both_backends!(
     the_inbox_and_ticket_page_follow_the_role,
+    the_inbox_pages_by_twenty_five,
     replying_sends_the_answer_to_the_citizen,
     forwarding_status_and_notes,
     every_ticket_action_needs_the_csrf_token,
