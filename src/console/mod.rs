@@ -1,14 +1,15 @@
 //! The officials' web console under `/console/`: server-rendered Vietnamese pages (askama
 //! templates, one hand-written stylesheet, no JavaScript), signing in and out, the home page,
-//! password change, user administration and the audit log. Later sections (tickets, chat,
-//! surveys, statistics) plug into the same layout, session and role checks.
+//! password change, user administration, the audit log and the ticket pages (inbox, ticket,
+//! actions). Later sections (chat, surveys, statistics) plug into the same layout, session and
+//! role checks.
 
 use std::sync::LazyLock;
 
 use axum::middleware;
 use axum::response::Redirect;
 use axum::routing::{any, get, post};
-use axum::Router;
+use axum::{Extension, Router};
 
 use crate::app::AppState;
 use crate::bot::catalogue::Department;
@@ -21,6 +22,7 @@ mod pages;
 pub mod paths;
 pub mod request;
 pub mod settings;
+pub mod ticket_views;
 pub mod views;
 
 /// The facts of the branch catalogue the console shows: the hotline and the departments.
@@ -60,7 +62,15 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/console/users/{username}/enable", post(pages::users::enable))
         .route("/console/users/{username}/reset-password", post(pages::users::reset_password))
         .route(paths::AUDIT, get(pages::audit::show))
+        .route(paths::TICKETS, get(pages::tickets::inbox))
+        .route("/console/tickets/{code}", get(pages::tickets::show))
+        .route("/console/tickets/{code}/reply", post(pages::ticket_actions::reply))
+        .route("/console/tickets/{code}/forward", post(pages::ticket_actions::forward))
+        .route("/console/tickets/{code}/status", post(pages::ticket_actions::change_status))
+        .route("/console/tickets/{code}/close", post(pages::ticket_actions::close))
+        .route("/console/tickets/{code}/note", post(pages::ticket_actions::note))
         .route("/console/{*rest}", any(pages::not_found))
+        .layer(Extension(pages::tickets::TicketDesk::from_state(&state)))
         .layer(middleware::from_fn_with_state(state, request::guard));
     Router::new().route(paths::STYLESHEET, get(assets::stylesheet)).merge(pages)
 }

@@ -7,7 +7,13 @@ pub const LOGOUT: &str = "/console/logout";
 pub const PASSWORD: &str = "/console/password";
 pub const USERS: &str = "/console/users";
 pub const AUDIT: &str = "/console/audit";
+pub const TICKETS: &str = "/console/tickets";
 pub const STYLESHEET: &str = "/console/static/app.css";
+
+/// A ticket's page.
+pub fn ticket(code: &str) -> String {
+    format!("{TICKETS}/{}", encode_component(code))
+}
 
 /// The sign-in page, coming back to `target` afterwards.
 pub fn login_with_next(target: &str) -> String {

@@ -54,7 +54,8 @@ impl Section {
         match self {
             Self::Audit => Some(paths::AUDIT),
             Self::Users => Some(paths::USERS),
-            Self::Tickets | Self::Chat | Self::Surveys | Self::Stats => None,
+            Self::Tickets => Some(paths::TICKETS),
+            Self::Chat | Self::Surveys | Self::Stats => None,
         }
     }
 

@@ -702,3 +702,7 @@ async fn demo_accounts_are_made_once_with_fresh_passwords() {
         assert!(!user.disabled && !user.must_change_password);
     }
 }
+
+/// The ticket pages, in their own file.
+#[path = "console_tickets.rs"]
+mod tickets;

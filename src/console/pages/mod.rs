@@ -11,6 +11,8 @@ pub mod audit;
 pub mod home;
 pub mod login;
 pub mod password;
+pub mod ticket_actions;
+pub mod tickets;
 pub mod users;
 
 /// The layout for a signed-in page; shows (and so clears) the pending flash message.
