@@ -28,7 +28,7 @@ pub fn configure_for_simulator(config: &mut Config, sim: &Simulator) {
 }
 
 /// Demo survey timing: a short delay and no send window, so a survey arrives within a minute.
-fn demo_survey_timing(config: &mut Config) {
+pub fn demo_survey_timing(config: &mut Config) {
     config.survey.delay_after_completion = HumanDuration::from_secs(30);
     config.survey.send_window = TimeWindow::ALL_DAY;
     config.survey.send_days = DayRange::EVERY_DAY;

@@ -20,10 +20,24 @@ pub fn routes(routes: Router<AppState>, zalo: &ZaloConfig) -> Router<AppState> {
     let routes = routes.route("/zalo/oauth/start", get(start)).route("/zalo/oauth/callback", get(callback));
     let code = zalo.domain_verification_code.trim();
     if is_verification_code(code) {
-        routes.route(&format!("/zalo_verifier{code}.html"), get(domain_verification))
+        // Zalo accepts either the file or the meta tag on the home page; serve both.
+        routes.route(&format!("/zalo_verifier{code}.html"), get(domain_verification)).route("/", get(home_page))
     } else {
         routes
     }
+}
+
+/// `GET /` when domain verification is configured: a short page naming the service, with
+/// Zalo's `zalo-platform-site-verification` meta tag.
+async fn home_page(State(state): State<AppState>) -> Html<String> {
+    let code = escape(state.config.zalo.domain_verification_code.trim());
+    let site = escape(&state.config.console.site_name);
+    Html(format!(
+        "<!DOCTYPE html><html lang=\"vi\"><head><meta charset=\"utf-8\">\
+         <meta name=\"zalo-platform-site-verification\" content=\"{code}\" /><title>{site}</title></head>\
+         <body><h1>{site}</h1><p>Kênh Zalo tiếp nhận phản ánh, kiến nghị và khảo sát sự hài lòng.</p>\
+         <p><a href=\"/console/\">Trang dành cho cán bộ</a></p></body></html>"
+    ))
 }
 
 /// A domain-verification code usable in a path: letters, digits, `-` and `_`.

@@ -32,6 +32,7 @@ struct Running {
     sim: Simulator,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     server: tokio::task::JoinHandle<anyhow::Result<()>>,
+    config: Config,
     _db: TestDb,
 }
 
@@ -51,6 +52,11 @@ async fn start() -> Running {
     config.general.data_dir =
         std::env::temp_dir().join(format!("tongdai_e2e_{:08x}", rand::random::<u32>())).display().to_string();
     tongdai::demo::configure_for_simulator(&mut config, &sim);
+    tongdai::demo::demo_survey_timing(&mut config);
+    config.survey.dispatch_interval = tongdai::calendar::duration::HumanDuration::from_secs(1);
+    config.survey.link_secret = "e2e-link-secret-0123456789abcdef0123456789".into();
+    config.survey.public_base_url = base.clone();
+    let config_copy = config.clone();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let routes = axum::Router::new().nest("/sim", sim.router());
     let server = tokio::spawn(tongdai::app::run_with_routes(
@@ -63,7 +69,7 @@ async fn start() -> Running {
         },
         routes,
     ));
-    Running { sim, stop: Some(stop), server, _db: db }
+    Running { sim, stop: Some(stop), server, config: config_copy, _db: db }
 }
 
 impl Running {
@@ -133,5 +139,64 @@ async fn follow_menu_branch_by_typing_without_diacritics_and_a_complaint() {
     sim.send_text(&other.user_id, code).await.unwrap();
     wait_for(sim, &other.user_id, "the not-found answer", &[code]).await;
     assert!(!oa_text(sim, &other.user_id).contains("Văn phòng UBND tỉnh"), "a foreign code reveals nothing");
+
+    // The department answers through the service; the answer reaches the citizen's chat.
+    let tickets =
+        tongdai::tickets::service::TicketService::from_config(&running.config, running._db.store.tickets.clone())
+            .unwrap();
+    let officer = tongdai::tickets::model::Actor::officer("canbo.vpubnd");
+    let answer = "Văn phòng UBND tỉnh đã chuyển nội dung phản ánh đến Tổ Kiểm tra đột xuất để xác minh.";
+    tickets
+        .reply(code, &tongdai::tickets::filter::Scope::All, &officer, answer, None, chrono::Utc::now())
+        .await
+        .unwrap();
+    wait_for(sim, user, "the department's answer", &["Tổ Kiểm tra đột xuất để xác minh"]).await;
+    running.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_completed_dossier_leads_to_a_chat_survey_answered_to_the_end() {
+    let running = start().await;
+    let sim = &running.sim;
+    let citizen = sim.create_citizen("Phạm Văn Đức", Some("0987654321"));
+    let user = citizen.user_id.as_str();
+    sim.follow(user).await.unwrap();
+    wait_for(sim, user, "the welcome", &["Kính chào"]).await;
+
+    let (surveys, _) =
+        tongdai::surveys::SurveyService::from_config(&running.config, running._db.store.surveys.clone()).unwrap();
+    let now = chrono::Utc::now();
+    let rows = vec![serde_json::json!({
+        "code": "HG-E2E-0001", "procedure_code": "1.001", "procedure_name": "Đăng ký khai sinh",
+        "field": "Hộ tịch", "agency_code": "UBND-VT", "agency_name": "UBND phường Vị Thanh", "level": "xa",
+        "received_at": (now - chrono::Duration::days(3)).to_rfc3339(),
+        "completed_at": (now - chrono::Duration::days(1)).to_rfc3339(),
+        "channel": "truc_tiep", "citizen_name": "Phạm Văn Đức", "phone": "0987654321", "zalo_user_id": user,
+    })];
+    let results = tongdai::surveys::dossiers::import_batch(&surveys, &rows, now).await.unwrap();
+    assert_eq!(results.len(), 1);
+
+    // The dispatcher sends the first question; the citizen taps an answer to each one.
+    let mut answered = 0;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        assert!(Instant::now() < deadline, "the survey did not finish; the OA sent:\n{}", oa_text(sim, user));
+        let messages = sim.oa_messages_for(user);
+        let last = serde_json::to_string(&messages.last().unwrap().content).unwrap();
+        if last.contains("chân thành cảm ơn") {
+            break;
+        }
+        if last.contains("\"Rất hài lòng\"") && messages.len() > answered {
+            sim.tap_button(user, "Rất hài lòng").await.unwrap();
+            answered = messages.len();
+        } else if last.contains("Bỏ qua") && last.contains("#ks:") && messages.len() > answered {
+            sim.tap_button(user, "Bỏ qua").await.unwrap();
+            answered = messages.len();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let instance = running._db.store.surveys.instance_by_dossier("HG-E2E-0001").await.unwrap().unwrap();
+    let answers = running._db.store.surveys.answers(instance.id).await.unwrap();
+    assert!(answers.len() >= 6, "every scored question is stored: {answers:?}");
     running.stop().await;
 }

@@ -151,8 +151,12 @@ async fn unconfigured_zalo_and_domain_verification() {
     assert!(body.contains("zalo.app_id") && body.contains("Chưa cấu hình Zalo"), "{body}");
 
     assert_eq!(get(&router(&db, config.clone(), &clock), "/zalo_verifierABC123.html").await.0, StatusCode::NOT_FOUND);
+    assert_eq!(get(&router(&db, config.clone(), &clock), "/").await.0, StatusCode::NOT_FOUND);
     config.zalo.domain_verification_code = "ABC123".into();
-    let (status, _, body) = get(&router(&db, config, &clock), "/zalo_verifierABC123.html").await;
+    let (status, _, body) = get(&router(&db, config.clone(), &clock), "/zalo_verifierABC123.html").await;
     assert_eq!(status, StatusCode::OK);
     assert!(body.contains(r#"<meta name="zalo-platform-site-verification" content="ABC123" />"#), "{body}");
+    let (status, _, home) = get(&router(&db, config, &clock), "/").await;
+    assert_eq!(status, StatusCode::OK, "the meta-tag form on the home page");
+    assert!(home.contains(r#"<meta name="zalo-platform-site-verification" content="ABC123" />"#), "{home}");
 }
