@@ -48,6 +48,11 @@ enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+    /// Satisfaction statistics: export a survey's figures as JSON or CSV.
+    Stats {
+        #[command(subcommand)]
+        command: tongdai::stats::cli::StatsCommand,
+    },
     /// Completed procedure dossiers (each gets one satisfaction survey).
     Dossiers {
         #[command(subcommand)]
@@ -94,6 +99,7 @@ fn main() -> ExitCode {
         Command::Apikey { command } => return tongdai::auth::cli::run(&loaded.config, command),
         Command::Tickets { command } => return tongdai::tickets::cli::run(&loaded.config, command),
         Command::User { command } => return tongdai::console::cli::main(command, &loaded),
+        Command::Stats { command } => return tongdai::stats::cli::run(&loaded.config, command),
         other => other,
     };
     tongdai::app::init_logging(&loaded.config);
@@ -112,7 +118,11 @@ fn main() -> ExitCode {
                 tracing::info!(backend = store.kind.name(), "migrations applied");
             }),
             Command::Sim(args) => tongdai::sim::cli::run(*args).await,
-            Command::Config { .. } | Command::Apikey { .. } | Command::Tickets { .. } | Command::User { .. } => Ok(()),
+            Command::Config { .. }
+            | Command::Apikey { .. }
+            | Command::Tickets { .. }
+            | Command::User { .. }
+            | Command::Stats { .. } => Ok(()),
             Command::Dossiers { command: DossiersCommand::Import { file } } => {
                 import_dossiers(&loaded.config, &file).await
             }

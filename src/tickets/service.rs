@@ -234,7 +234,13 @@ impl TicketService {
             .map_or_else(|| stored.department_code.clone(), |d| d.name.clone());
         let due = stored.due_at.map(|d| self.calendar.local_date(d));
         FiledTicket {
-            message: texts::filed_confirmation(&stored.code, &department_name, due, stored.misconduct, stored.out_of_scope),
+            message: texts::filed_confirmation(
+                &stored.code,
+                &department_name,
+                due,
+                stored.misconduct,
+                stored.out_of_scope,
+            ),
             code: stored.code.clone(),
             due_at: stored.due_at,
             due_date: due.map(texts::date_vi),

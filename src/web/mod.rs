@@ -14,6 +14,7 @@ use serde_json::json;
 use crate::app::AppState;
 
 pub mod api_dossiers;
+pub mod api_stats;
 pub mod api_tickets;
 pub mod error;
 pub mod health;
@@ -31,6 +32,7 @@ pub fn router(state: AppState) -> Router {
         .route("/webhooks/zalo", post(webhook::zalo_webhook))
         .route("/s/{token}", get(survey_form::show).post(survey_form::submit))
         .merge(api_tickets::routes(&state))
+        .merge(api_stats::routes())
         .merge(crate::console::router(state.clone()));
     let routes = zalo_oauth::routes(routes, &state.config.zalo);
     with_common_layers(routes, state)

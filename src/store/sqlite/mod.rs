@@ -16,6 +16,7 @@ mod audit;
 mod citizens;
 mod inbound;
 mod jobs;
+mod stats;
 mod surveys;
 mod tickets;
 mod users;
@@ -85,6 +86,7 @@ impl SqliteStore {
             api_keys: shared.clone(),
             users: shared.clone(),
             sessions: shared.clone(),
+            stats: shared.clone(),
             audit: shared,
         }
     }
