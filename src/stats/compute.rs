@@ -184,3 +184,151 @@ pub fn compute(
     };
     SurveyFigures { overall, elements, questions }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::surveys::definition::{ScalesFile, SurveyCatalog};
+
+    const SCALES: &str = r#"
+[[scales]]
+id = "s3"
+name = "Ba mức"
+measures_satisfaction = true
+satisfied = [3]
+[[scales.options]]
+value = 1
+label = "Kém"
+short_label = "Kém"
+[[scales.options]]
+value = 2
+label = "Được"
+short_label = "Được"
+[[scales.options]]
+value = 3
+label = "Tốt"
+short_label = "Tốt"
+[[scales]]
+id = "need"
+name = "Mong đợi"
+measures_satisfaction = false
+[[scales.options]]
+value = 1
+label = "Ít"
+short_label = "Ít"
+[[scales.options]]
+value = 2
+label = "Nhiều"
+short_label = "Nhiều"
+"#;
+
+    const SURVEY: &str = r#"
+id = "t"
+version = 1
+year = 2026
+title = "T"
+description = "D"
+source = "S"
+[[elements]]
+code = "E1"
+name = "Một"
+[[elements]]
+code = "E2"
+name = "Hai"
+[[questions]]
+code = "Q1"
+text = "1?"
+element = "E1"
+scale = "s3"
+[[questions]]
+code = "Q2"
+text = "2?"
+element = "E1"
+scale = "s3"
+[[questions]]
+code = "Q3"
+text = "3?"
+element = "E2"
+scale = "s3"
+[[questions]]
+code = "CHUNG"
+text = "Chung?"
+scale = "s3"
+[[questions]]
+code = "NEED"
+text = "Mong đợi?"
+scale = "need"
+"#;
+
+    fn setup() -> (SurveyCatalog, SurveyDefinition) {
+        let scales: ScalesFile = toml::from_str(SCALES).expect("scales");
+        let survey: SurveyDefinition = toml::from_str(SURVEY).expect("survey");
+        let catalog = SurveyCatalog {
+            surveys: [("t".to_owned(), survey.clone())].into(),
+            scales: scales.scales.into_iter().map(|s| (s.id().to_owned(), s)).collect(),
+        };
+        (catalog, survey)
+    }
+
+    fn counts(rows: &[(&str, &[(i64, i64)])]) -> BTreeMap<String, BTreeMap<i64, i64>> {
+        rows.iter().map(|(q, values)| ((*q).to_owned(), values.iter().copied().collect())).collect()
+    }
+
+    fn close(actual: Option<f64>, expected: f64) -> bool {
+        actual.is_some_and(|a| (a - expected).abs() < 1e-9)
+    }
+
+    #[test]
+    fn figures_by_hand() {
+        let (catalog, survey) = setup();
+        // Q1: 3×3, 1×1 → n 4, mean 10/4 = 2.5, satisfied 3/4 = 75 %, MoE 1.96·√(.75·.25/4)·100.
+        // Q2: 3×1, 2×1 → n 2, mean 2.5, 50 %. Value 9 is outside the scale: ignored.
+        // Q3: 2×2 → n 2, mean 2, 0 %, MoE 0. CHUNG: 3×5 → 100 %, not in any element.
+        // NEED: 2×3 → mean 2, no satisfied %.
+        let data = counts(&[
+            ("Q1", &[(3, 3), (1, 1)]),
+            ("Q2", &[(3, 1), (2, 1), (9, 4)]),
+            ("Q3", &[(2, 2)]),
+            ("CHUNG", &[(3, 5)]),
+            ("NEED", &[(2, 3)]),
+            ("UNKNOWN", &[(1, 7)]),
+        ]);
+        let f = compute(&catalog, &survey, &data, &AggregationRules::default());
+        let q1 = &f.questions[0];
+        assert_eq!(q1.distribution, BTreeMap::from([(1, 1), (2, 0), (3, 3)]));
+        assert_eq!((q1.n, q1.satisfied), (4, 3));
+        assert!(close(q1.mean, 2.5) && close(q1.satisfied_pct, 75.0));
+        assert!(close(q1.margin_of_error, 1.96 * (0.75f64 * 0.25 / 4.0).sqrt() * 100.0));
+        assert_eq!(f.questions[1].n, 2, "value 9 is not on the scale");
+        assert!(close(f.questions[2].margin_of_error, 0.0));
+        let need = &f.questions[4];
+        assert!(close(need.mean, 2.0) && need.satisfied_pct.is_none() && need.margin_of_error.is_none());
+        // E1 = (75 + 50)/2 = 62.5, mean (2.5 + 2.5)/2, n 6; E2 = 0, mean 2, n 2.
+        assert!(close(f.elements[0].figures.index, 62.5) && close(f.elements[0].figures.mean, 2.5));
+        assert_eq!((f.elements[0].figures.n, f.elements[1].figures.n), (6, 2));
+        assert!(close(f.elements[1].figures.index, 0.0));
+        // Overall = (62.5 + 0)/2; CHUNG (100 %) is not part of it.
+        assert!(close(f.overall.index, 31.25) && close(f.overall.mean, 2.25));
+        assert_eq!(f.overall.n, 8);
+
+        // Pooled element: E1 = (3 + 1)/(4 + 2) = 66.67 %; overall over questions: (75 + 50 + 0)/3.
+        let rules = AggregationRules {
+            element_index: ElementIndex::Pooled,
+            overall_index: OverallIndex::MeanOfQuestions,
+            ..AggregationRules::default()
+        };
+        let pooled = compute(&catalog, &survey, &data, &rules);
+        assert!(close(pooled.elements[0].figures.index, 400.0 / 6.0));
+        assert!(close(pooled.overall.index, 125.0 / 3.0));
+    }
+
+    #[test]
+    fn no_answers_give_empty_figures() {
+        let (catalog, survey) = setup();
+        let f = compute(&catalog, &survey, &BTreeMap::new(), &AggregationRules::default());
+        assert!(f.questions.iter().all(|q| q.n == 0 && q.mean.is_none() && q.satisfied_pct.is_none()));
+        assert!(f.overall.index.is_none() && f.overall.mean.is_none());
+        assert_eq!(response_rate(3, 0), None);
+        assert!(close(response_rate(1, 4), 25.0));
+    }
+}

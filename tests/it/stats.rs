@@ -422,3 +422,64 @@ async fn stats_api(db: TestDb) {
 }
 
 on_both_backends!(stats_store_counts, stats_report, stats_api);
+
+fn run_cli(dir: &std::path::Path, url: &str, args: &[&str]) -> std::process::Output {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_tongdai"));
+    command.current_dir(dir).args(args);
+    for (key, _) in std::env::vars() {
+        if key.starts_with("TONGDAI_") {
+            command.env_remove(key);
+        }
+    }
+    command.env("TONGDAI_DATABASE__URL", url).output().unwrap()
+}
+
+/// `tongdai stats export`: JSON equal to the report the API serves, CSV with BOM, exit 2 on bad input.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stats_export_command() {
+    let db = TestDb::sqlite().await;
+    seed(&db).await;
+    let dir =
+        std::env::temp_dir().join(format!("tongdai_stats_cli_{}_{:08x}", std::process::id(), rand::random::<u32>()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let common = ["stats", "export", "--survey", SURVEY, "--from", "2026-01-01", "--to", "2026-02-28"];
+
+    let json_out = dir.join("bao-cao.json");
+    let mut args = common.to_vec();
+    args.extend(["--group-by", "month", "--format", "json", "--out", json_out.to_str().unwrap()]);
+    let out = run_cli(&dir, &db.config.url, &args);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let written: Value = serde_json::from_slice(&std::fs::read(&json_out).unwrap()).unwrap();
+    let report = survey_report(
+        db.store.stats.as_ref(),
+        &catalog(),
+        &query(&[("group_by", "month")]),
+        &AggregationRules::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(written, serde_json::to_value(&report).unwrap());
+    check_report(&written);
+    check_month_groups(&written);
+
+    let csv_out = dir.join("bao-cao.csv");
+    let mut args = common.to_vec();
+    args.extend(["--format", "csv", "--out", csv_out.to_str().unwrap()]);
+    let out = run_cli(&dir, &db.config.url, &args);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let bytes = std::fs::read(&csv_out).unwrap();
+    assert!(bytes.starts_with(&[0xEF, 0xBB, 0xBF]), "UTF-8 BOM");
+    let mut reader = csv::Reader::from_reader(&bytes[3..]);
+    assert_eq!(&reader.headers().unwrap()[0], "Khảo sát");
+    let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(records.len(), catalog().get(SURVEY).unwrap().questions.len());
+    let tc21 = records.iter().find(|r| &r[6] == "TC2.1").unwrap();
+    assert_eq!((&tc21[4], &tc21[9], &tc21[10], &tc21[11]), ("Toàn bộ", "3.38", "50.00", "34.65"));
+
+    let mut args = common.to_vec();
+    args.extend(["--group-by", "week", "--format", "csv", "--out", csv_out.to_str().unwrap()]);
+    let out = run_cli(&dir, &db.config.url, &args);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("group_by"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
