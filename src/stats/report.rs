@@ -172,25 +172,24 @@ pub async fn survey_report(
 ) -> Result<SurveyReport, StatsError> {
     let survey = catalog.get(&query.survey).ok_or_else(|| StatsError::UnknownSurvey(query.survey.clone()))?;
     let slice = query.slice();
-    let total_slice = crate::stats::model::StatsSlice { group_by: None, ..slice.clone() };
-    let total_counts = store.answer_counts(&total_slice).await?;
-    let total_instances = store.instance_counts(&total_slice).await?;
+    // Every answer and every instance falls in exactly one group, so the totals are the sums of
+    // the grouped rows: one pair of queries whether grouped or not.
+    let answer_rows = store.answer_counts(&slice).await?;
+    let instances = store.instance_counts(&slice).await?;
 
     let mut counts = Counts::new();
-    for row in &total_counts {
+    for row in &answer_rows {
         *counts.entry(row.question.clone()).or_default().entry(row.value).or_default() += row.count;
     }
     let figures = compute(catalog, survey, &counts, rules);
-    let sent = total_instances.iter().map(|r| r.sent).sum();
-    let answered = total_instances.iter().map(|r| r.answered).sum();
-    let responses = total_instances.iter().map(|r| r.responses).sum();
+    let sent = instances.iter().map(|r| r.sent).sum();
+    let answered = instances.iter().map(|r| r.answered).sum();
+    let responses = instances.iter().map(|r| r.responses).sum();
 
     let mut groups = Vec::new();
     if let Some(dimension) = query.group_by {
-        let grouped = store.answer_counts(&slice).await?;
-        let instances = store.instance_counts(&slice).await?;
         let mut per_group: BTreeMap<String, Counts> = BTreeMap::new();
-        for row in grouped {
+        for row in answer_rows {
             let key = row.group.unwrap_or_default();
             *per_group.entry(key).or_default().entry(row.question).or_default().entry(row.value).or_default() +=
                 row.count;
