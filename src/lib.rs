@@ -18,6 +18,7 @@ pub mod jobs;
 pub mod metrics;
 pub mod shutdown;
 pub mod sim;
+pub mod stats;
 pub mod store;
 pub mod surveys;
 pub mod tickets;

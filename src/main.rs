@@ -61,6 +61,11 @@ enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+    /// Satisfaction statistics: export a survey's figures as JSON or CSV.
+    Stats {
+        #[command(subcommand)]
+        command: tongdai::stats::cli::StatsCommand,
+    },
     /// Completed procedure dossiers (each gets one satisfaction survey).
     Dossiers {
         #[command(subcommand)]
@@ -114,6 +119,7 @@ fn main() -> ExitCode {
         Command::Tickets { command } => return tongdai::tickets::cli::run(&loaded.config, command),
         Command::User { command } => return tongdai::console::cli::main(command, &loaded),
         Command::Backup { out } => return tongdai::backup::run(&loaded.config, &out),
+        Command::Stats { command } => return tongdai::stats::cli::run(&loaded.config, command),
         other => other,
     };
     tongdai::app::init_logging(&loaded.config);
@@ -138,7 +144,8 @@ fn main() -> ExitCode {
             | Command::Apikey { .. }
             | Command::Tickets { .. }
             | Command::User { .. }
-            | Command::Backup { .. } => Ok(()),
+            | Command::Backup { .. }
+            | Command::Stats { .. } => Ok(()),
             Command::Dossiers { command: DossiersCommand::Import { file } } => {
                 import_dossiers(&loaded.config, &file).await
             }

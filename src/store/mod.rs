@@ -24,6 +24,8 @@ pub use crate::zalo::records::{
 pub use crate::auth::audit::AuditStore;
 pub use crate::auth::sessions::SessionStore;
 pub use crate::auth::users::UserStore;
+// Statistics: trait and types live with their domain in `crate::stats`.
+pub use crate::stats::model::StatsStore;
 
 /// Which database a URL points at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -478,6 +480,7 @@ pub struct Store {
     pub users: Arc<dyn UserStore>,
     pub sessions: Arc<dyn SessionStore>,
     pub audit: Arc<dyn AuditStore>,
+    pub stats: Arc<dyn StatsStore>,
 }
 
 impl std::fmt::Debug for Store {

@@ -14,6 +14,7 @@ use serde_json::json;
 use crate::app::AppState;
 
 pub mod api_dossiers;
+pub mod api_stats;
 pub mod api_tickets;
 pub mod error;
 pub mod health;
@@ -37,6 +38,7 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
         .route("/s/{token}", get(survey_form::show).post(survey_form::submit))
         .route("/api/v1/dossiers", post(api_dossiers::post_dossiers_with_key))
         .merge(api_tickets::routes(&state))
+        .merge(api_stats::routes())
         .merge(crate::console::router(state.clone()));
     let routes = zalo_oauth::routes(routes, &state.config.zalo);
     with_common_layers(routes, state)

@@ -147,7 +147,14 @@ async fn follow_menu_branch_by_typing_without_diacritics_and_a_complaint() {
     let officer = tongdai::tickets::model::Actor::officer("canbo.vpubnd");
     let answer = "Văn phòng UBND tỉnh đã chuyển nội dung phản ánh đến Tổ Kiểm tra đột xuất để xác minh.";
     tickets
-        .reply(code, &tongdai::tickets::filter::Scope::All, &officer, answer, None, chrono::Utc::now())
+        .reply(
+            code,
+            &tongdai::tickets::filter::Scope::All,
+            &officer,
+            answer,
+            None,
+            tongdai::clock::Clock::now(&SystemClock),
+        )
         .await
         .unwrap();
     wait_for(sim, user, "the department's answer", &["Tổ Kiểm tra đột xuất để xác minh"]).await;
@@ -165,7 +172,7 @@ async fn a_completed_dossier_leads_to_a_chat_survey_answered_to_the_end() {
 
     let (surveys, _) =
         tongdai::surveys::SurveyService::from_config(&running.config, running._db.store.surveys.clone()).unwrap();
-    let now = chrono::Utc::now();
+    let now = tongdai::clock::Clock::now(&SystemClock);
     let rows = vec![serde_json::json!({
         "code": "HG-E2E-0001", "procedure_code": "1.001", "procedure_name": "Đăng ký khai sinh",
         "field": "Hộ tịch", "agency_code": "UBND-VT", "agency_name": "UBND phường Vị Thanh", "level": "xa",

@@ -17,6 +17,7 @@ mod inbound;
 mod layout;
 mod queue;
 mod sim;
+mod stats;
 mod store_contract;
 mod survey_store;
 mod surveys;

@@ -15,6 +15,7 @@ mod audit;
 mod citizens;
 mod inbound;
 mod jobs;
+mod stats;
 mod surveys;
 mod tickets;
 mod users;
@@ -56,6 +57,7 @@ impl PgStore {
             api_keys: shared.clone(),
             users: shared.clone(),
             sessions: shared.clone(),
+            stats: shared.clone(),
             audit: shared,
         }
     }

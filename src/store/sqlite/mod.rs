@@ -17,6 +17,7 @@ pub mod backup;
 mod citizens;
 mod inbound;
 mod jobs;
+mod stats;
 mod surveys;
 mod tickets;
 mod users;
@@ -86,6 +87,7 @@ impl SqliteStore {
             api_keys: shared.clone(),
             users: shared.clone(),
             sessions: shared.clone(),
+            stats: shared.clone(),
             audit: shared,
         }
     }

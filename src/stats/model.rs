@@ -1,0 +1,185 @@
+//! What the statistics read from the store: the slice (survey, period, filters, grouping), answer
+//! counts per (group, question, value) and instance counts per group, and the [`StatsStore`] trait.
+
+use async_trait::async_trait;
+use chrono::{DateTime, FixedOffset, Offset as _, Utc};
+
+use crate::store::StoreResult;
+
+/// Offset of Vietnamese local time (no daylight saving): dates, months and quarters are local.
+pub const LOCAL_OFFSET_SECONDS: i32 = 7 * 3600;
+
+/// Vietnamese local time as a fixed offset.
+pub fn local_offset() -> FixedOffset {
+    // 7 h is well inside ±24 h, so `east_opt` cannot fail; UTC is the harmless fallback.
+    FixedOffset::east_opt(LOCAL_OFFSET_SECONDS).unwrap_or_else(|| Utc.fix())
+}
+
+/// A dimension figures can be broken down by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dimension {
+    Agency,
+    Level,
+    Field,
+    Procedure,
+    /// The dossier's channel (trực tiếp / trực tuyến).
+    Channel,
+    /// Local calendar month of `completed_at`, `YYYY-MM`.
+    Month,
+    /// Local calendar quarter of `completed_at`, `YYYY-Qn`.
+    Quarter,
+}
+
+impl Dimension {
+    pub const ALL: [Dimension; 7] =
+        [Self::Agency, Self::Level, Self::Field, Self::Procedure, Self::Channel, Self::Month, Self::Quarter];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Agency => "agency",
+            Self::Level => "level",
+            Self::Field => "field",
+            Self::Procedure => "procedure",
+            Self::Channel => "channel",
+            Self::Month => "month",
+            Self::Quarter => "quarter",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|d| d.as_str() == text)
+    }
+}
+
+/// Equality filters on the dossier's dimensions; `None` = no filter.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StatsFilter {
+    /// Agency code.
+    pub agency: Option<String>,
+    /// `tinh`, `huyen` or `xa`.
+    pub level: Option<String>,
+    pub field: Option<String>,
+    /// Procedure code.
+    pub procedure: Option<String>,
+    /// Dossier channel: `truc_tiep` or `truc_tuyen`.
+    pub channel: Option<String>,
+}
+
+/// The answers and instances statistics are computed over. The period is on the dossier's
+/// `completed_at` (the date the procedure was completed, which every instance and answer carries),
+/// half-open: `from <= completed_at < to`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatsSlice {
+    pub survey_id: String,
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub filter: StatsFilter,
+    pub group_by: Option<Dimension>,
+}
+
+/// Number of integer answers with `value` to `question` (in `group` when grouped).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnswerCount {
+    /// Group key; `None` when the slice is not grouped.
+    pub group: Option<String>,
+    pub question: String,
+    pub value: i64,
+    pub count: i64,
+}
+
+/// Survey instances of one group (or of the whole slice when not grouped).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InstanceCounts {
+    pub group: Option<String>,
+    /// Display name of the group when the data has one (agency or procedure name).
+    pub group_name: Option<String>,
+    /// Instances that were sent (any survey: an instance is not tied to one questionnaire).
+    pub sent: i64,
+    /// Instances in state `answered` (all required questions answered).
+    pub answered: i64,
+    /// Instances with at least one answer to this survey.
+    pub responses: i64,
+}
+
+/// Read-only aggregate queries over `survey_answers` and `survey_instances`.
+#[async_trait]
+pub trait StatsStore: Send + Sync {
+    /// Integer answers of the slice counted by (group, question, value), ordered by those.
+    async fn answer_counts(&self, slice: &StatsSlice) -> StoreResult<Vec<AnswerCount>>;
+    /// Sent, answered and responding instances of the slice, per group (ordered by group key),
+    /// or one row when the slice is not grouped.
+    async fn instance_counts(&self, slice: &StatsSlice) -> StoreResult<Vec<InstanceCounts>>;
+}
+
+/// The table a dimension is read from: the answers (dimensions copied in) or the dossiers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Source {
+    Answers,
+    Dossiers,
+}
+
+impl StatsFilter {
+    /// `(column, value)` pairs of the filters that are set, for `source`.
+    pub(crate) fn conditions(&self, source: Source) -> Vec<(&'static str, &str)> {
+        let answers = source == Source::Answers;
+        [
+            ("agency_code", &self.agency),
+            ("level", &self.level),
+            ("field", &self.field),
+            ("procedure_code", &self.procedure),
+            (if answers { "dossier_channel" } else { "channel" }, &self.channel),
+        ]
+        .into_iter()
+        .filter_map(|(column, value)| value.as_deref().map(|v| (column, v)))
+        .collect()
+    }
+}
+
+impl Dimension {
+    /// The plain column of a non-time dimension in `source`; `None` for month and quarter.
+    pub(crate) fn column(self, source: Source) -> Option<&'static str> {
+        match self {
+            Self::Agency => Some("agency_code"),
+            Self::Level => Some("level"),
+            Self::Field => Some("field"),
+            Self::Procedure => Some("procedure_code"),
+            Self::Channel => Some(if source == Source::Answers { "dossier_channel" } else { "channel" }),
+            Self::Month | Self::Quarter => None,
+        }
+    }
+
+    /// The column holding a display name for the group, when the data has one.
+    pub(crate) fn name_column(self) -> Option<&'static str> {
+        match self {
+            Self::Agency => Some("agency_name"),
+            Self::Procedure => Some("procedure_name"),
+            _ => None,
+        }
+    }
+}
+
+/// One group's instance figures as read by the two store queries.
+pub(crate) struct GroupRow {
+    pub group: Option<String>,
+    pub name: Option<String>,
+    pub sent: i64,
+    pub answered: i64,
+    pub responses: i64,
+}
+
+/// Merges the instance rows and the response rows (same group keys, either may miss a group).
+pub(crate) fn merge_group_rows(instances: Vec<GroupRow>, responses: Vec<GroupRow>) -> Vec<InstanceCounts> {
+    let mut merged: std::collections::BTreeMap<Option<String>, InstanceCounts> = std::collections::BTreeMap::new();
+    for row in instances.into_iter().chain(responses) {
+        let entry = merged
+            .entry(row.group.clone())
+            .or_insert_with(|| InstanceCounts { group: row.group.clone(), ..InstanceCounts::default() });
+        entry.sent += row.sent;
+        entry.answered += row.answered;
+        entry.responses += row.responses;
+        if entry.group_name.is_none() {
+            entry.group_name = row.name;
+        }
+    }
+    merged.into_values().collect()
+}
