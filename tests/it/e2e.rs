@@ -207,3 +207,50 @@ async fn a_completed_dossier_leads_to_a_chat_survey_answered_to_the_end() {
     assert!(answers.len() >= 6, "every scored question is stored: {answers:?}");
     running.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_complaint_with_a_photo_and_consent_refused_is_filed_without_personal_data() {
+    let running = start().await;
+    let sim = &running.sim;
+    let citizen = sim.create_citizen("Võ Thị Em", Some("0901234567"));
+    let user = citizen.user_id.as_str();
+    sim.send_text(user, "kien nghi").await.unwrap();
+    // Typed from anywhere, "kiến nghị" first asks which branch (all eight, in two messages).
+    wait_for(sim, user, "the question which branch", &["thuộc lĩnh vực nào", "Nhánh 5 – 8"]).await;
+    sim.send_text(user, "4").await.unwrap();
+    wait_for(sim, user, "the request for a description", &["mô tả sự việc"]).await;
+    sim.send_text(user, "Bộ phận một cửa hẹn trả kết quả nhiều lần nhưng không trả").await.unwrap();
+    wait_for(sim, user, "the description acknowledged", &["Đã ghi nhận (1/20)"]).await;
+    sim.act(user, tongdai::sim::CitizenAction::Image { caption: None }).await.unwrap();
+    wait_for(sim, user, "the photo acknowledged", &["Đã nhận ảnh (2/20)"]).await;
+    sim.tap_button(user, "Xong").await.unwrap();
+    wait_for(sim, user, "the question about the place", &["cơ quan, địa điểm nào"]).await;
+    sim.tap_button(user, "Bỏ qua").await.unwrap();
+    wait_for(sim, user, "the question about the procedure", &["thủ tục hành chính nào"]).await;
+    sim.tap_button(user, "Bỏ qua").await.unwrap();
+    wait_for(sim, user, "the consent question", &["Đồng ý xử lý dữ liệu cá nhân"]).await;
+    sim.tap_button(user, "Không đồng ý").await.unwrap();
+    wait_for(sim, user, "the summary", &["kiểm tra lại phản ánh"]).await;
+    sim.tap_button(user, "Gửi phản ánh").await.unwrap();
+    let text = wait_for(sim, user, "the ticket code", &["mã số PA-2026-"]).await;
+    let code_at = text.rfind("mã số PA-2026-").unwrap() + "mã số ".len();
+    let code = text[code_at..code_at + 14].to_owned();
+
+    let store = &running._db.store;
+    let ticket = store.tickets.get_ticket_for_citizen(&code, user).await.unwrap().unwrap();
+    assert!(!ticket.processable, "consent refused: not formally processable");
+    assert_eq!((ticket.citizen_name.clone(), ticket.phone.clone()), (None, None), "no personal data kept");
+    // The photo is downloaded from Zalo's (the simulator's) link into the service's own storage.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let attachments = store.tickets.ticket_attachments(ticket.id).await.unwrap();
+        assert_eq!(attachments.len(), 1, "{attachments:?}");
+        if attachments[0].state == tongdai::tickets::model::AttachmentState::Fetched {
+            assert!(attachments[0].size_bytes.unwrap_or(0) > 0);
+            break;
+        }
+        assert!(Instant::now() < deadline, "the photo was not downloaded: {attachments:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    running.stop().await;
+}
