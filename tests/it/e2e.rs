@@ -168,7 +168,7 @@ async fn a_completed_dossier_leads_to_a_chat_survey_answered_to_the_end() {
     let citizen = sim.create_citizen("Phạm Văn Đức", Some("0987654321"));
     let user = citizen.user_id.as_str();
     sim.follow(user).await.unwrap();
-    wait_for(sim, user, "the welcome", &["Kính chào"]).await;
+    wait_for(sim, user, "the welcome and the whole menu", &["Kính chào", "Nhánh 5 – 8"]).await;
 
     let (surveys, _) =
         tongdai::surveys::SurveyService::from_config(&running.config, running._db.store.surveys.clone()).unwrap();
@@ -183,22 +183,22 @@ async fn a_completed_dossier_leads_to_a_chat_survey_answered_to_the_end() {
     let results = tongdai::surveys::dossiers::import_batch(&surveys, &rows, now).await.unwrap();
     assert_eq!(results.len(), 1);
 
-    // The dispatcher sends the first question; the citizen taps an answer to each one.
-    let mut answered = 0;
+    // The dispatcher sends the first question; the citizen taps an answer to each one (the
+    // newest survey question not answered yet), then skips the suggestion.
+    let mut last_tapped: Option<usize> = None;
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         assert!(Instant::now() < deadline, "the survey did not finish; the OA sent:\n{}", oa_text(sim, user));
-        let messages = sim.oa_messages_for(user);
-        let last = serde_json::to_string(&messages.last().unwrap().content).unwrap();
-        if last.contains("chân thành cảm ơn") {
+        let messages: Vec<String> =
+            sim.oa_messages_for(user).iter().map(|m| serde_json::to_string(&m.content).unwrap()).collect();
+        if messages.iter().any(|m| m.contains("chân thành cảm ơn")) {
             break;
         }
-        if last.contains("\"Rất hài lòng\"") && messages.len() > answered {
-            sim.tap_button(user, "Rất hài lòng").await.unwrap();
-            answered = messages.len();
-        } else if last.contains("Bỏ qua") && last.contains("#ks:") && messages.len() > answered {
-            sim.tap_button(user, "Bỏ qua").await.unwrap();
-            answered = messages.len();
+        let newest_step = messages.iter().rposition(|m| m.contains("#ks:"));
+        if let Some(index) = newest_step.filter(|i| last_tapped.is_none_or(|t| *i > t)) {
+            let title = if messages[index].contains("\"Rất hài lòng\"") { "Rất hài lòng" } else { "Bỏ qua" };
+            sim.tap_button(user, title).await.unwrap();
+            last_tapped = Some(index);
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
