@@ -25,7 +25,25 @@ pub fn configure_for_simulator(config: &mut Config, sim: &Simulator) {
     config.zalo.business_api_base = urls.business_api_base;
     config.zalo.access_token = tokens.access_token;
     config.zalo.refresh_token = tokens.refresh_token;
+    // The simulator accepts any template id; these let surveys and answers to complaints reach
+    // citizens outside the chat window (ZBS by user id, ZNS by phone) as they would live.
+    for (slot, id) in [
+        (&mut config.zalo.zbs_survey_template_id, SIM_ZBS_SURVEY_TEMPLATE),
+        (&mut config.zalo.zns_survey_template_id, SIM_ZNS_SURVEY_TEMPLATE),
+        (&mut config.zalo.zbs_reply_template_id, SIM_ZBS_REPLY_TEMPLATE),
+        (&mut config.zalo.zns_reply_template_id, SIM_ZNS_REPLY_TEMPLATE),
+    ] {
+        if slot.trim().is_empty() {
+            *slot = id.to_owned();
+        }
+    }
 }
+
+/// Template ids the demo gives the simulator when the configuration names none.
+pub const SIM_ZBS_SURVEY_TEMPLATE: &str = "sim-zbs-danh-gia";
+pub const SIM_ZNS_SURVEY_TEMPLATE: &str = "sim-zns-danh-gia";
+pub const SIM_ZBS_REPLY_TEMPLATE: &str = "sim-zbs-tra-loi";
+pub const SIM_ZNS_REPLY_TEMPLATE: &str = "sim-zns-tra-loi";
 
 /// Demo survey timing: a short delay and no send window, so a survey arrives within a minute.
 pub fn demo_survey_timing(config: &mut Config) {

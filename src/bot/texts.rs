@@ -1,8 +1,9 @@
 //! Every message the bot says to a citizen, in the voice of a public service desk: correct,
-//! warm, concise Vietnamese with diacritics, sized for a phone. Menus and questions come with
-//! their buttons (at most five per message, payloads from `crate::bot::payload`). The service
-//! also sends three of these after acting on an effect: [`complaint_filed`], [`ticket_status`]
-//! and [`ticket_not_found`].
+//! warm, concise Vietnamese with diacritics, sized for a phone. The citizen is addressed as
+//! "Ông/Bà", like every other text of the service (tickets, surveys) and the province's official
+//! forms. Menus and questions come with their buttons (at most five per message, payloads from
+//! `crate::bot::payload`). The service also sends three of these after acting on an effect:
+//! [`complaint_filed`], [`ticket_status`] and [`ticket_not_found`].
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
 use chrono_tz::Tz;
@@ -196,7 +197,7 @@ fn branch_buttons(
 /// First words to a new follower or a citizen writing for the first time.
 pub fn welcome(catalogue: &Catalogue) -> OutboundMessage {
     OutboundMessage::text(format!(
-        "Kính chào anh/chị! Đây là kênh Zalo hỗ trợ cải cách hành chính của tỉnh. Tại đây anh/chị có thể gửi \
+        "Kính chào Ông/Bà! Đây là kênh Zalo hỗ trợ cải cách hành chính của tỉnh. Tại đây Ông/Bà có thể gửi \
          phản ánh, kiến nghị về thủ tục hành chính, tra cứu kết quả giải quyết và trao đổi với cán bộ phụ trách. \
          Tổng đài hỗ trợ: {}.",
         display_phone(catalogue.hotline())
@@ -206,7 +207,7 @@ pub fn welcome(catalogue: &Catalogue) -> OutboundMessage {
 /// The main menu: every branch by number and title, and a button for each.
 pub fn main_menu(catalogue: &Catalogue) -> Vec<OutboundMessage> {
     let count = catalogue.branch_count();
-    let intro = format!("Anh/chị cần hỗ trợ về lĩnh vực nào? Vui lòng gõ số từ 1 đến {count} hoặc bấm chọn bên dưới:");
+    let intro = format!("Ông/Bà cần hỗ trợ về lĩnh vực nào? Vui lòng gõ số từ 1 đến {count} hoặc bấm chọn bên dưới:");
     let mut messages =
         branch_buttons(catalogue, &intro, Payload::Branch, Some(button("Tra cứu phản ánh", &Payload::Lookup(None))));
     if let Some(OutboundMessage::Buttons { text, .. }) = messages.first_mut() {
@@ -220,7 +221,7 @@ pub fn paused_draft_offer(catalogue: &Catalogue, intake: &Intake, tz: Tz) -> Out
     let started = intake.draft.started_at.with_timezone(&tz);
     buttons(
         format!(
-            "Anh/chị còn một phản ánh đang soạn dở ({}, bắt đầu lúc {} ngày {}). Anh/chị muốn tiếp tục soạn hay bỏ?",
+            "Ông/Bà còn một phản ánh đang soạn dở ({}, bắt đầu lúc {} ngày {}). Ông/Bà muốn tiếp tục soạn hay bỏ?",
             branch_label(catalogue, intake.draft.branch),
             started.format("%H:%M"),
             started.format("%d/%m/%Y"),
@@ -232,7 +233,7 @@ pub fn paused_draft_offer(catalogue: &Catalogue, intake: &Intake, tz: Tz) -> Out
 /// The conversation was idle too long and starts again from the main menu.
 pub fn session_restarted(timeout: Duration) -> OutboundMessage {
     OutboundMessage::text(format!(
-        "Cuộc trò chuyện trước đã tạm dừng vì quá {} không có tin nhắn, nên chúng tôi đưa anh/chị về menu chính.",
+        "Cuộc trò chuyện trước đã tạm dừng vì quá {} không có tin nhắn, nên chúng tôi đưa Ông/Bà về menu chính.",
         duration_words(timeout)
     ))
 }
@@ -242,7 +243,7 @@ pub fn session_restarted(timeout: Duration) -> OutboundMessage {
 pub fn not_understood(catalogue: &Catalogue, offer: bool) -> OutboundMessage {
     let count = catalogue.branch_count();
     let mut text = format!(
-        "Xin lỗi, chúng tôi chưa hiểu ý anh/chị. Anh/chị có thể:\n\
+        "Xin lỗi, chúng tôi chưa hiểu ý Ông/Bà. Ông/Bà có thể:\n\
          • chọn lĩnh vực cần hỗ trợ: gõ số từ 1 đến {count} hoặc tên lĩnh vực (ví dụ: cải cách thủ tục);\n\
          • gửi phản ánh, kiến nghị: gõ «phản ánh»;\n\
          • xem phản ánh đã gửi: gõ mã phản ánh (ví dụ: {EXAMPLE_TICKET_CODE});\n\
@@ -250,7 +251,7 @@ pub fn not_understood(catalogue: &Catalogue, offer: bool) -> OutboundMessage {
     );
     let mut row = vec![menu_button()];
     if offer {
-        text.push_str("\nNếu tin nhắn vừa rồi là nội dung anh/chị muốn phản ánh, bấm «Gửi làm phản ánh».");
+        text.push_str("\nNếu tin nhắn vừa rồi là nội dung Ông/Bà muốn phản ánh, bấm «Gửi làm phản ánh».");
         row.insert(0, button("Gửi làm phản ánh", &Payload::Complaint(None)));
     } else {
         row.push(button("Gửi phản ánh", &Payload::Complaint(None)));
@@ -262,7 +263,7 @@ pub fn not_understood(catalogue: &Catalogue, offer: bool) -> OutboundMessage {
 pub fn no_such_branch(catalogue: &Catalogue, number: &str) -> OutboundMessage {
     buttons(
         format!(
-            "Không có nhánh số {number}. Các nhánh được đánh số từ 1 đến {}, anh/chị vui lòng chọn lại.",
+            "Không có nhánh số {number}. Các nhánh được đánh số từ 1 đến {}, Ông/Bà vui lòng chọn lại.",
             catalogue.branch_count()
         ),
         vec![menu_button()],
@@ -274,7 +275,7 @@ pub fn help(catalogue: &Catalogue) -> OutboundMessage {
     let count = catalogue.branch_count();
     buttons(
         format!(
-            "Hướng dẫn sử dụng — anh/chị có thể gõ:\n\
+            "Hướng dẫn sử dụng — Ông/Bà có thể gõ:\n\
              • số từ 1 đến {count} hoặc tên lĩnh vực: xem nhánh hỗ trợ;\n\
              • «phản ánh»: gửi phản ánh, kiến nghị;\n\
              • «tra cứu» hoặc mã phản ánh (ví dụ: {EXAMPLE_TICKET_CODE}): xem tình trạng giải quyết;\n\
@@ -292,13 +293,13 @@ pub fn help(catalogue: &Catalogue) -> OutboundMessage {
 
 /// Answer to "xin chào".
 pub fn greeting_reply() -> OutboundMessage {
-    OutboundMessage::text("Xin chào anh/chị! Chúng tôi sẵn sàng hỗ trợ anh/chị.")
+    OutboundMessage::text("Xin chào Ông/Bà! Chúng tôi sẵn sàng hỗ trợ Ông/Bà.")
 }
 
 /// Answer to "cảm ơn".
 pub fn thanks_reply() -> OutboundMessage {
     buttons(
-        "Cảm ơn anh/chị đã liên hệ! Khi cần hỗ trợ thêm, anh/chị gõ «menu» hoặc bấm nút bên dưới.",
+        "Cảm ơn Ông/Bà đã liên hệ! Khi cần hỗ trợ thêm, Ông/Bà gõ «menu» hoặc bấm nút bên dưới.",
         vec![menu_button()],
     )
 }
@@ -310,7 +311,7 @@ pub fn branch_menu(catalogue: &Catalogue, number: u8) -> OutboundMessage {
     };
     let duties: Vec<String> = branch.duties.iter().map(|duty| format!("• {}", concise_duty(duty))).collect();
     let text = format!(
-        "Nhánh {number} – {}\nĐơn vị phụ trách: {}\nNhánh này:\n{}\nAnh/chị cần làm gì?",
+        "Nhánh {number} – {}\nĐơn vị phụ trách: {}\nNhánh này:\n{}\nÔng/Bà cần làm gì?",
         branch.title,
         department_name(catalogue, number),
         duties.join("\n")
@@ -333,7 +334,7 @@ pub fn branch_menu(catalogue: &Catalogue, number: u8) -> OutboundMessage {
 /// A message at a branch menu that was not understood.
 pub fn branch_not_understood(catalogue: &Catalogue, number: u8, offer: bool) -> OutboundMessage {
     let mut text = format!(
-        "Xin lỗi, chúng tôi chưa hiểu ý anh/chị. Ở {}, anh/chị có thể gửi phản ánh, tra cứu phản ánh đã gửi \
+        "Xin lỗi, chúng tôi chưa hiểu ý Ông/Bà. Ở {}, Ông/Bà có thể gửi phản ánh, tra cứu phản ánh đã gửi \
          hoặc trao đổi với cán bộ; gõ «menu» để chọn nhánh khác.",
         branch_label(catalogue, number)
     );
@@ -343,7 +344,7 @@ pub fn branch_not_understood(catalogue: &Catalogue, number: u8, offer: bool) -> 
         menu_button(),
     ];
     if offer {
-        text.push_str("\nNếu tin nhắn vừa rồi là nội dung anh/chị muốn phản ánh, bấm «Gửi làm phản ánh».");
+        text.push_str("\nNếu tin nhắn vừa rồi là nội dung Ông/Bà muốn phản ánh, bấm «Gửi làm phản ánh».");
         row[0] = button("Gửi làm phản ánh", &Payload::Complaint(Some(number)));
     }
     buttons(text, row)
@@ -365,7 +366,7 @@ pub fn choose_between(catalogue: &Catalogue, candidates: &[u8]) -> OutboundMessa
     row.push(button("Xem tất cả", &Payload::Menu));
     buttons(
         format!(
-            "Nội dung anh/chị gõ có thể thuộc các nhánh sau:\n{}\nAnh/chị muốn chọn nhánh nào? (gõ số nhánh hoặc bấm chọn)",
+            "Nội dung Ông/Bà gõ có thể thuộc các nhánh sau:\n{}\nÔng/Bà muốn chọn nhánh nào? (gõ số nhánh hoặc bấm chọn)",
             lines.join("\n")
         ),
         row,
@@ -376,7 +377,7 @@ pub fn choose_between(catalogue: &Catalogue, candidates: &[u8]) -> OutboundMessa
 pub fn pick_branch_for_complaint(catalogue: &Catalogue) -> Vec<OutboundMessage> {
     branch_buttons(
         catalogue,
-        "Phản ánh, kiến nghị của anh/chị thuộc lĩnh vực nào? Vui lòng gõ số hoặc bấm chọn:",
+        "Phản ánh, kiến nghị của Ông/Bà thuộc lĩnh vực nào? Vui lòng gõ số hoặc bấm chọn:",
         |number| Payload::Complaint(Some(number)),
         Some(cancel_button()),
     )
@@ -386,7 +387,7 @@ pub fn pick_branch_for_complaint(catalogue: &Catalogue) -> Vec<OutboundMessage> 
 pub fn confirm_branch_for_complaint(catalogue: &Catalogue, number: u8) -> OutboundMessage {
     buttons(
         format!(
-            "Theo nội dung anh/chị gõ, phản ánh có thể thuộc {} ({}). Có đúng không ạ?",
+            "Theo nội dung Ông/Bà gõ, phản ánh có thể thuộc {} ({}). Có đúng không ạ?",
             branch_label(catalogue, number),
             department_name(catalogue, number)
         ),
@@ -402,7 +403,7 @@ pub fn confirm_branch_for_complaint(catalogue: &Catalogue, number: u8) -> Outbou
 pub fn pick_branch_for_officer(catalogue: &Catalogue) -> Vec<OutboundMessage> {
     branch_buttons(
         catalogue,
-        "Anh/chị muốn trao đổi với cán bộ của lĩnh vực nào? Vui lòng gõ số hoặc bấm chọn:",
+        "Ông/Bà muốn trao đổi với cán bộ của lĩnh vực nào? Vui lòng gõ số hoặc bấm chọn:",
         |number| Payload::Officer(Some(number)),
         Some(cancel_button()),
     )
@@ -412,8 +413,8 @@ pub fn pick_branch_for_officer(catalogue: &Catalogue) -> Vec<OutboundMessage> {
 pub fn pick_branch_again(catalogue: &Catalogue) -> Vec<OutboundMessage> {
     branch_buttons(
         catalogue,
-        "Danh mục lĩnh vực đã thay đổi, lĩnh vực của phản ánh anh/chị đang soạn không còn. \
-         Anh/chị vui lòng chọn lại lĩnh vực (nội dung đã soạn vẫn được giữ):",
+        "Danh mục lĩnh vực đã thay đổi, lĩnh vực của phản ánh Ông/Bà đang soạn không còn. \
+         Ông/Bà vui lòng chọn lại lĩnh vực (nội dung đã soạn vẫn được giữ):",
         |number| Payload::Complaint(Some(number)),
         Some(cancel_button()),
     )
@@ -426,7 +427,7 @@ pub fn pick_branch_again(catalogue: &Catalogue) -> Vec<OutboundMessage> {
 pub fn ask_ticket_code() -> OutboundMessage {
     buttons(
         format!(
-            "Anh/chị vui lòng gõ mã phản ánh cần tra cứu (ví dụ: {EXAMPLE_TICKET_CODE}). Mã được gửi cho anh/chị \
+            "Ông/Bà vui lòng gõ mã phản ánh cần tra cứu (ví dụ: {EXAMPLE_TICKET_CODE}). Mã được gửi cho Ông/Bà \
              khi phản ánh được tiếp nhận."
         ),
         vec![menu_button()],
@@ -438,7 +439,7 @@ pub fn invalid_ticket_code() -> OutboundMessage {
     buttons(
         format!(
             "Mã phản ánh chưa đúng. Mã có dạng PA-năm-6 ký tự, ví dụ: {EXAMPLE_TICKET_CODE}. \
-             Anh/chị vui lòng kiểm tra và gõ lại."
+             Ông/Bà vui lòng kiểm tra và gõ lại."
         ),
         vec![menu_button()],
     )
@@ -482,9 +483,9 @@ pub fn ticket_status(view: &TicketStatusView<'_>) -> OutboundMessage {
 pub fn ticket_not_found(code: &str) -> OutboundMessage {
     buttons(
         format!(
-            "Không tìm thấy phản ánh mã {code} trong các phản ánh gửi từ tài khoản Zalo này. Anh/chị vui lòng \
+            "Không tìm thấy phản ánh mã {code} trong các phản ánh gửi từ tài khoản Zalo này. Ông/Bà vui lòng \
              kiểm tra lại mã (ví dụ: {EXAMPLE_TICKET_CODE}). Vì lý do bảo mật, chỉ tra cứu được phản ánh do chính \
-             anh/chị gửi."
+             Ông/Bà gửi."
         ),
         vec![button("Tra cứu mã khác", &Payload::Lookup(None)), menu_button()],
     )
@@ -507,13 +508,13 @@ pub fn content_prompt(catalogue: &Catalogue, number: u8, prefilled: bool) -> Out
     let opening = format!("Gửi phản ánh, kiến nghị – {}.", branch_label(catalogue, number));
     let text = if prefilled {
         format!(
-            "{opening}\nChúng tôi đã ghi nhận nội dung anh/chị vừa gửi. Anh/chị có thể gửi thêm chi tiết (việc gì, \
-             ở đâu, khi nào), ảnh, tệp, video hoặc vị trí. Gửi xong, anh/chị bấm «Xong»."
+            "{opening}\nChúng tôi đã ghi nhận nội dung Ông/Bà vừa gửi. Ông/Bà có thể gửi thêm chi tiết (việc gì, \
+             ở đâu, khi nào), ảnh, tệp, video hoặc vị trí. Gửi xong, Ông/Bà bấm «Xong»."
         )
     } else {
         format!(
-            "{opening}\nAnh/chị vui lòng mô tả sự việc: việc gì, ở đâu, khi nào, gặp khó khăn gì. Có thể gửi nhiều \
-             tin nhắn, kèm ảnh, tệp, video hoặc vị trí. Gửi xong, anh/chị bấm «Xong»."
+            "{opening}\nÔng/Bà vui lòng mô tả sự việc: việc gì, ở đâu, khi nào, gặp khó khăn gì. Có thể gửi nhiều \
+             tin nhắn, kèm ảnh, tệp, video hoặc vị trí. Gửi xong, Ông/Bà bấm «Xong»."
         )
     };
     buttons(text, intake_buttons(true))
@@ -522,8 +523,8 @@ pub fn content_prompt(catalogue: &Catalogue, number: u8, prefilled: bool) -> Out
 /// Ask for the description again, replacing the old one (edit from the summary).
 pub fn content_rewrite_prompt() -> OutboundMessage {
     buttons(
-        "Anh/chị vui lòng gửi lại nội dung phản ánh; nội dung mới sẽ thay nội dung cũ (ảnh, tệp đã gửi vẫn được giữ). \
-         Gửi xong, anh/chị bấm «Xong».",
+        "Ông/Bà vui lòng gửi lại nội dung phản ánh; nội dung mới sẽ thay nội dung cũ (ảnh, tệp đã gửi vẫn được giữ). \
+         Gửi xong, Ông/Bà bấm «Xong».",
         vec![button("Xong", &Payload::ContentDone), back_button()],
     )
 }
@@ -531,9 +532,7 @@ pub fn content_rewrite_prompt() -> OutboundMessage {
 /// A part of the description was received.
 pub fn content_received(items: usize, max: u32) -> OutboundMessage {
     buttons(
-        format!(
-            "Đã ghi nhận ({items}/{max}). Anh/chị có thể gửi thêm nội dung, ảnh hoặc vị trí; gửi xong, bấm «Xong»."
-        ),
+        format!("Đã ghi nhận ({items}/{max}). Ông/Bà có thể gửi thêm nội dung, ảnh hoặc vị trí; gửi xong, bấm «Xong»."),
         intake_buttons(true),
     )
 }
@@ -561,7 +560,7 @@ pub fn media_name(kind: MediaKind) -> &'static str {
 /// An attachment was added to the complaint.
 pub fn attachment_received(what: &str, items: usize, max: u32) -> OutboundMessage {
     buttons(
-        format!("Đã nhận {what} ({items}/{max}). Anh/chị gửi tiếp nếu còn; gửi xong, bấm «Xong»."),
+        format!("Đã nhận {what} ({items}/{max}). Ông/Bà gửi tiếp nếu còn; gửi xong, bấm «Xong»."),
         intake_buttons(true),
     )
 }
@@ -581,7 +580,7 @@ pub fn complaint_full(max: u32) -> OutboundMessage {
 /// An attachment that no longer fits.
 pub fn attachment_not_added(max: u32) -> OutboundMessage {
     OutboundMessage::text(format!(
-        "Phản ánh đã có đủ {max} tin nhắn và tệp đính kèm nên không thêm được nữa. Nếu cần gửi thêm, anh/chị có thể \
+        "Phản ánh đã có đủ {max} tin nhắn và tệp đính kèm nên không thêm được nữa. Nếu cần gửi thêm, Ông/Bà có thể \
          gửi một phản ánh khác sau khi gửi phản ánh này."
     ))
 }
@@ -589,7 +588,7 @@ pub fn attachment_not_added(max: u32) -> OutboundMessage {
 /// "Xong" before any description.
 pub fn content_needed() -> OutboundMessage {
     buttons(
-        "Anh/chị chưa mô tả nội dung phản ánh. Vui lòng gõ vài dòng cho biết sự việc (ảnh, tệp đã gửi vẫn được giữ).",
+        "Ông/Bà chưa mô tả nội dung phản ánh. Vui lòng gõ vài dòng cho biết sự việc (ảnh, tệp đã gửi vẫn được giữ).",
         intake_buttons(false),
     )
 }
@@ -597,7 +596,7 @@ pub fn content_needed() -> OutboundMessage {
 /// A sticker while writing the description.
 pub fn sticker_in_intake() -> OutboundMessage {
     buttons(
-        "Chúng tôi đã nhận nhãn dán. Anh/chị vui lòng gõ nội dung, hoặc bấm «Xong» nếu đã gửi đủ.",
+        "Chúng tôi đã nhận nhãn dán. Ông/Bà vui lòng gõ nội dung, hoặc bấm «Xong» nếu đã gửi đủ.",
         intake_buttons(true),
     )
 }
@@ -605,7 +604,7 @@ pub fn sticker_in_intake() -> OutboundMessage {
 /// Optional question: place or agency concerned.
 pub fn place_prompt() -> OutboundMessage {
     buttons(
-        "Phản ánh liên quan đến cơ quan, địa điểm nào (ví dụ: UBND xã, phường nơi anh/chị làm thủ tục)? Anh/chị có \
+        "Phản ánh liên quan đến cơ quan, địa điểm nào (ví dụ: UBND xã, phường nơi Ông/Bà làm thủ tục)? Ông/Bà có \
          thể gõ tên hoặc gửi vị trí. Nếu không có, bấm «Bỏ qua».",
         vec![button("Bỏ qua", &Payload::SkipPlace), back_button(), cancel_button()],
     )
@@ -626,15 +625,15 @@ pub fn consent_prompt(catalogue: &Catalogue, settings: &BotSettings) -> Outbound
         format!(
             "Đồng ý xử lý dữ liệu cá nhân\n\
              Để tiếp nhận và giải quyết phản ánh, {controller} (bên kiểm soát dữ liệu) cần xử lý họ tên, số điện \
-             thoại, tài khoản Zalo của anh/chị và nội dung, ảnh, tệp anh/chị gửi.\n\
-             • Mục đích: chỉ để tiếp nhận, chuyển cơ quan có thẩm quyền giải quyết, liên hệ và trả lời anh/chị về \
+             thoại, tài khoản Zalo của Ông/Bà và nội dung, ảnh, tệp Ông/Bà gửi.\n\
+             • Mục đích: chỉ để tiếp nhận, chuyển cơ quan có thẩm quyền giải quyết, liên hệ và trả lời Ông/Bà về \
              phản ánh này.\n\
              • Bên nhận: cơ quan được giao giải quyết phản ánh; Tổ Kiểm tra đột xuất của tỉnh nếu phản ánh về cán \
              bộ, công chức.\n\
              • Thời gian lưu: {retention}.\n\
-             • Quyền của anh/chị: được biết, xem, sửa, xóa dữ liệu; rút lại sự đồng ý; hạn chế hoặc phản đối việc \
+             • Quyền của Ông/Bà: được biết, xem, sửa, xóa dữ liệu; rút lại sự đồng ý; hạn chế hoặc phản đối việc \
              xử lý; khiếu nại — liên hệ tổng đài {hotline}.\n\
-             Anh/chị có đồng ý không? Nếu không đồng ý, anh/chị vẫn gửi được phản ánh nhưng không kèm thông tin cá \
+             Ông/Bà có đồng ý không? Nếu không đồng ý, Ông/Bà vẫn gửi được phản ánh nhưng không kèm thông tin cá \
              nhân. (Mẫu thông báo {version})",
             controller = settings.data_controller,
             retention = settings.data_retention,
@@ -648,7 +647,7 @@ pub fn consent_prompt(catalogue: &Catalogue, settings: &BotSettings) -> Outbound
 /// The consent question was not answered with yes or no.
 pub fn consent_unclear() -> OutboundMessage {
     buttons(
-        "Anh/chị vui lòng bấm «Đồng ý» hoặc «Không đồng ý» (hoặc gõ «đồng ý» / «không»).",
+        "Ông/Bà vui lòng bấm «Đồng ý» hoặc «Không đồng ý» (hoặc gõ «đồng ý» / «không»).",
         vec![button("Đồng ý", &Payload::ConsentGiven), button("Không đồng ý", &Payload::ConsentRefused), back_button()],
     )
 }
@@ -656,9 +655,9 @@ pub fn consent_unclear() -> OutboundMessage {
 /// What refusing consent means.
 pub fn consent_refused() -> OutboundMessage {
     OutboundMessage::text(
-        "Chúng tôi tôn trọng lựa chọn của anh/chị và sẽ không thu thập họ tên, số điện thoại. Lưu ý: theo quy định, \
+        "Chúng tôi tôn trọng lựa chọn của Ông/Bà và sẽ không thu thập họ tên, số điện thoại. Lưu ý: theo quy định, \
          phản ánh, kiến nghị phải có họ tên và thông tin liên hệ của người gửi, nên phản ánh này chỉ được ghi nhận \
-         làm thông tin tham khảo, không được xem xét, trả lời chính thức. Anh/chị có thể đổi ý bằng nút «Sửa» → \
+         làm thông tin tham khảo, không được xem xét, trả lời chính thức. Ông/Bà có thể đổi ý bằng nút «Sửa» → \
          «Người gửi» ở bước xác nhận.",
     )
 }
@@ -672,7 +671,7 @@ pub fn name_prompt(settings: &BotSettings) -> Vec<OutboundMessage> {
             image_url: settings.user_info_image_url.clone(),
         },
         buttons(
-            "Anh/chị bấm vào mẫu ở trên để gửi họ tên và số điện thoại, hoặc gõ họ tên của mình (ví dụ: Nguyễn Văn An).",
+            "Ông/Bà bấm vào mẫu ở trên để gửi họ tên và số điện thoại, hoặc gõ họ tên của mình (ví dụ: Nguyễn Văn An).",
             vec![back_button(), cancel_button()],
         ),
     ]
@@ -681,16 +680,16 @@ pub fn name_prompt(settings: &BotSettings) -> Vec<OutboundMessage> {
 /// The typed name is not usable.
 pub fn invalid_name() -> OutboundMessage {
     buttons(
-        "Họ tên chưa hợp lệ. Anh/chị vui lòng gõ họ và tên bằng chữ (ví dụ: Nguyễn Văn An), không quá 100 ký tự.",
+        "Họ tên chưa hợp lệ. Ông/Bà vui lòng gõ họ và tên bằng chữ (ví dụ: Nguyễn Văn An), không quá 100 ký tự.",
         vec![back_button(), cancel_button()],
     )
 }
 
 /// Ask for the mobile number (thanking the citizen by name when known).
 pub fn phone_prompt(name: Option<&str>) -> OutboundMessage {
-    let thanks = name.map_or_else(|| "Cảm ơn anh/chị.".to_owned(), |name| format!("Cảm ơn anh/chị {name}."));
+    let thanks = name.map_or_else(|| "Cảm ơn Ông/Bà.".to_owned(), |name| format!("Cảm ơn Ông/Bà {name}."));
     buttons(
-        format!("{thanks} Anh/chị vui lòng gõ số điện thoại di động để cơ quan liên hệ khi cần (ví dụ: 0912 345 678)."),
+        format!("{thanks} Ông/Bà vui lòng gõ số điện thoại di động để cơ quan liên hệ khi cần (ví dụ: 0912 345 678)."),
         vec![back_button(), cancel_button()],
     )
 }
@@ -698,7 +697,7 @@ pub fn phone_prompt(name: Option<&str>) -> OutboundMessage {
 /// The number is not a Vietnamese mobile number; `reason` is `crate::zalo::phone::PhoneError`'s text.
 pub fn invalid_phone(reason: &str) -> OutboundMessage {
     buttons(
-        format!("Số điện thoại chưa đúng: {reason} Anh/chị vui lòng gõ lại số di động (ví dụ: 0912 345 678)."),
+        format!("Số điện thoại chưa đúng: {reason} Ông/Bà vui lòng gõ lại số di động (ví dụ: 0912 345 678)."),
         vec![back_button(), cancel_button()],
     )
 }
@@ -708,7 +707,7 @@ pub fn form_phone_unusable(reason: Option<&str>) -> OutboundMessage {
     let why = reason.map_or_else(|| "mẫu không có số điện thoại.".to_owned(), str::to_owned);
     buttons(
         format!(
-            "Chúng tôi đã nhận thông tin từ Zalo nhưng chưa dùng được số điện thoại ({}). Anh/chị vui lòng gõ số di \
+            "Chúng tôi đã nhận thông tin từ Zalo nhưng chưa dùng được số điện thoại ({}). Ông/Bà vui lòng gõ số di \
              động (ví dụ: 0912 345 678).",
             why.trim_end_matches('.')
         ),
@@ -719,7 +718,7 @@ pub fn form_phone_unusable(reason: Option<&str>) -> OutboundMessage {
 /// The form arrived when it was not asked for.
 pub fn info_not_needed() -> OutboundMessage {
     OutboundMessage::text(
-        "Cảm ơn anh/chị. Họ tên, số điện thoại chỉ cần khi gửi phản ánh, nên chúng tôi không lưu thông tin vừa gửi.",
+        "Cảm ơn Ông/Bà. Họ tên, số điện thoại chỉ cần khi gửi phản ánh, nên chúng tôi không lưu thông tin vừa gửi.",
     )
 }
 
@@ -749,7 +748,7 @@ fn sender_line(draft: &ComplaintDraft) -> String {
         (Consent::Given { .. }, Some(name), Some(phone)) => format!("{name} – {}", display_phone(phone)),
         (Consent::Given { .. }, Some(name), None) => name.clone(),
         (Consent::Refused { .. }, _, _) => {
-            "không cung cấp (anh/chị không đồng ý xử lý dữ liệu cá nhân; phản ánh chỉ dùng để tham khảo)".to_owned()
+            "không cung cấp (Ông/Bà không đồng ý xử lý dữ liệu cá nhân; phản ánh chỉ dùng để tham khảo)".to_owned()
         }
         _ => "chưa có".to_owned(),
     }
@@ -760,18 +759,18 @@ pub fn content_notes(notes: ContentNotes) -> Vec<OutboundMessage> {
     let mut messages = Vec::new();
     if notes.misconduct {
         messages.push(OutboundMessage::text(
-            "Phản ánh có nêu hành vi nhũng nhiễu, tiêu cực của cán bộ, công chức. Cảm ơn anh/chị đã mạnh dạn phản \
+            "Phản ánh có nêu hành vi nhũng nhiễu, tiêu cực của cán bộ, công chức. Cảm ơn Ông/Bà đã mạnh dạn phản \
              ánh: ngoài cơ quan phụ trách, phản ánh sẽ được chuyển đến Tổ Kiểm tra đột xuất của tỉnh để xem xét.",
         ));
     }
     if notes.complaint_or_denunciation {
         messages.push(OutboundMessage::text(
-            "Lưu ý: nếu anh/chị muốn khiếu nại (cho rằng một quyết định hoặc hành vi hành chính là trái pháp luật, \
+            "Lưu ý: nếu Ông/Bà muốn khiếu nại (cho rằng một quyết định hoặc hành vi hành chính là trái pháp luật, \
              xâm phạm quyền lợi của mình) hoặc tố cáo hành vi vi phạm pháp luật, thì đây không phải là phản ánh, \
-             kiến nghị mà được giải quyết theo Luật Khiếu nại, Luật Tố cáo. Anh/chị cần gửi đơn (ghi rõ họ tên, \
+             kiến nghị mà được giải quyết theo Luật Khiếu nại, Luật Tố cáo. Ông/Bà cần gửi đơn (ghi rõ họ tên, \
              địa chỉ, nội dung, có chữ ký) hoặc đến trình bày trực tiếp: khiếu nại gửi người đã ra quyết định hoặc \
              cơ quan có người có hành vi đó; tố cáo gửi cơ quan quản lý người bị tố cáo; hoặc đến Ban Tiếp công dân \
-             của tỉnh để được hướng dẫn. Nội dung anh/chị gửi ở đây vẫn được ghi nhận và chuyển cơ quan liên quan \
+             của tỉnh để được hướng dẫn. Nội dung Ông/Bà gửi ở đây vẫn được ghi nhận và chuyển cơ quan liên quan \
              xem xét.",
         ));
     }
@@ -783,14 +782,14 @@ pub fn summary(catalogue: &Catalogue, intake: &Intake) -> OutboundMessage {
     let draft = &intake.draft;
     let number = draft.branch;
     let text = format!(
-        "Anh/chị vui lòng kiểm tra lại phản ánh:\n\
+        "Ông/Bà vui lòng kiểm tra lại phản ánh:\n\
          • Lĩnh vực: {} ({})\n\
          • Nội dung: {}\n\
          • Đính kèm: {}\n\
          • Cơ quan, địa điểm: {}\n\
          • Thủ tục: {}\n\
          • Người gửi: {}\n\
-         Nếu đúng, anh/chị bấm «Gửi phản ánh».",
+         Nếu đúng, Ông/Bà bấm «Gửi phản ánh».",
         branch_label(catalogue, number),
         department_name(catalogue, number),
         shorten(&draft.content_text(), SUMMARY_CONTENT_CHARS),
@@ -812,7 +811,7 @@ pub fn summary(catalogue: &Catalogue, intake: &Intake) -> OutboundMessage {
 /// The summary is waiting for Send, Edit or Cancel.
 pub fn summary_unclear(intake: &Intake) -> OutboundMessage {
     buttons(
-        "Anh/chị vui lòng bấm «Gửi phản ánh» để gửi, «Sửa» để sửa hoặc «Hủy» để hủy.",
+        "Ông/Bà vui lòng bấm «Gửi phản ánh» để gửi, «Sửa» để sửa hoặc «Hủy» để hủy.",
         vec![
             button("Gửi phản ánh", &Payload::Submit(intake.draft_id())),
             button("Sửa", &Payload::Edit),
@@ -824,7 +823,7 @@ pub fn summary_unclear(intake: &Intake) -> OutboundMessage {
 /// Which part to change?
 pub fn edit_choice() -> OutboundMessage {
     buttons(
-        "Anh/chị muốn sửa phần nào?",
+        "Ông/Bà muốn sửa phần nào?",
         vec![
             button("Nội dung", &Payload::EditPart(EditPart::Content)),
             button("Cơ quan, địa điểm", &Payload::EditPart(EditPart::Place)),
@@ -838,7 +837,7 @@ pub fn edit_choice() -> OutboundMessage {
 /// "Drop the complaint being written?"
 pub fn discard_question(draft_id: i64) -> OutboundMessage {
     buttons(
-        "Anh/chị có chắc muốn bỏ phản ánh đang soạn không? Nội dung đã nhập sẽ bị xóa.",
+        "Ông/Bà có chắc muốn bỏ phản ánh đang soạn không? Nội dung đã nhập sẽ bị xóa.",
         vec![button("Bỏ phản ánh", &Payload::DiscardDraft(draft_id)), button("Giữ lại", &Payload::KeepDraft)],
     )
 }
@@ -856,31 +855,30 @@ pub fn resuming() -> OutboundMessage {
 /// A menu button was tapped while a complaint is being written.
 pub fn finish_complaint_first() -> OutboundMessage {
     OutboundMessage::text(
-        "Anh/chị đang soạn phản ánh. Vui lòng hoàn tất (hoặc bấm «Hủy») trước; gõ «menu» để tạm dừng và về menu chính.",
+        "Ông/Bà đang soạn phản ánh. Vui lòng hoàn tất (hoặc bấm «Hủy») trước; gõ «menu» để tạm dừng và về menu chính.",
     )
 }
 
 /// The draft is kept while the citizen goes to the menu.
 pub fn draft_kept() -> OutboundMessage {
-    OutboundMessage::text("Phản ánh đang soạn được giữ lại; anh/chị có thể tiếp tục từ menu chính.")
+    OutboundMessage::text("Phản ánh đang soạn được giữ lại; Ông/Bà có thể tiếp tục từ menu chính.")
 }
 
 /// The complaint was filed (sent by the service after `Effect::FileComplaint`). `due_date` is
 /// the local date it must be answered by; `formally_processable` is false when the citizen
 /// refused the personal-data consent.
 pub fn complaint_filed(code: &str, due_date: Option<NaiveDate>, formally_processable: bool) -> OutboundMessage {
-    let mut lines = vec![format!("Phản ánh của anh/chị đã được tiếp nhận. Mã phản ánh: {code}")];
+    let mut lines = vec![format!("Phản ánh của Ông/Bà đã được tiếp nhận. Mã phản ánh: {code}")];
     if formally_processable {
         if let Some(due) = due_date {
             lines.push(format!("Hạn trả lời: {} (tính theo ngày làm việc).", date_with_weekday(due)));
         }
-        lines.push("Kết quả giải quyết sẽ được gửi đến anh/chị qua Zalo này.".to_owned());
+        lines.push("Kết quả giải quyết sẽ được gửi đến Ông/Bà qua Zalo này.".to_owned());
     } else {
         lines.push("Phản ánh được ghi nhận làm thông tin tham khảo và không có trả lời chính thức.".to_owned());
     }
     lines.push(
-        "Anh/chị dùng mã trên để tra cứu tình trạng. Cảm ơn anh/chị đã góp ý để cải cách hành chính tốt hơn!"
-            .to_owned(),
+        "Ông/Bà dùng mã trên để tra cứu tình trạng. Cảm ơn Ông/Bà đã góp ý để cải cách hành chính tốt hơn!".to_owned(),
     );
     buttons(lines.join("\n"), vec![button("Tra cứu", &Payload::Lookup(Some(code.to_owned()))), menu_button()])
 }
@@ -898,14 +896,14 @@ pub fn handoff_started(
 ) -> OutboundMessage {
     let department = department_name(catalogue, number);
     let when = match opens_at {
-        None => "Cán bộ sẽ trả lời anh/chị ngay tại đây trong giờ làm việc.".to_owned(),
+        None => "Cán bộ sẽ trả lời Ông/Bà ngay tại đây trong giờ làm việc.".to_owned(),
         Some(at) => {
-            format!("Hiện đang ngoài giờ làm việc; cán bộ sẽ trả lời anh/chị từ {}.", opening_time(at, now, tz))
+            format!("Hiện đang ngoài giờ làm việc; cán bộ sẽ trả lời Ông/Bà từ {}.", opening_time(at, now, tz))
         }
     };
     buttons(
         format!(
-            "Chúng tôi đã chuyển anh/chị đến cán bộ {department} ({}). Anh/chị cứ nhắn nội dung cần trao đổi, có thể \
+            "Chúng tôi đã chuyển Ông/Bà đến cán bộ {department} ({}). Ông/Bà cứ nhắn nội dung cần trao đổi, có thể \
              kèm ảnh, tệp. {when}\nĐể quay lại trợ lý tự động, gõ «kết thúc».",
             branch_label(catalogue, number)
         ),
@@ -916,25 +914,25 @@ pub fn handoff_started(
 /// "End the chat with the officer?"
 pub fn handoff_confirm_end() -> OutboundMessage {
     buttons(
-        "Anh/chị muốn kết thúc trò chuyện với cán bộ và quay lại trợ lý tự động?",
+        "Ông/Bà muốn kết thúc trò chuyện với cán bộ và quay lại trợ lý tự động?",
         vec![button("Kết thúc", &Payload::EndHandoff), button("Tiếp tục trò chuyện", &Payload::ContinueHandoff)],
     )
 }
 
 /// The citizen keeps chatting.
 pub fn handoff_continues() -> OutboundMessage {
-    OutboundMessage::text("Anh/chị tiếp tục nhắn tin, cán bộ sẽ trả lời tại đây.")
+    OutboundMessage::text("Ông/Bà tiếp tục nhắn tin, cán bộ sẽ trả lời tại đây.")
 }
 
 /// The citizen ended the chat.
 pub fn handoff_ended_by_citizen() -> OutboundMessage {
-    OutboundMessage::text("Đã kết thúc trò chuyện với cán bộ. Cảm ơn anh/chị!")
+    OutboundMessage::text("Đã kết thúc trò chuyện với cán bộ. Cảm ơn Ông/Bà!")
 }
 
 /// The officer ended the chat.
 pub fn handoff_ended_by_officer() -> OutboundMessage {
     buttons(
-        "Cán bộ đã kết thúc cuộc trò chuyện. Cảm ơn anh/chị đã liên hệ! Nếu cần hỗ trợ thêm, anh/chị gõ «menu» hoặc bấm nút bên dưới.",
+        "Cán bộ đã kết thúc cuộc trò chuyện. Cảm ơn Ông/Bà đã liên hệ! Nếu cần hỗ trợ thêm, Ông/Bà gõ «menu» hoặc bấm nút bên dưới.",
         vec![menu_button()],
     )
 }
@@ -942,7 +940,7 @@ pub fn handoff_ended_by_officer() -> OutboundMessage {
 /// Reminder that messages go to an officer (after a long pause, or an old button tapped).
 pub fn handoff_reminder(catalogue: &Catalogue, number: u8) -> OutboundMessage {
     OutboundMessage::text(format!(
-        "Anh/chị đang trò chuyện với cán bộ {}; tin nhắn của anh/chị được chuyển đến cán bộ. Để quay lại trợ lý tự \
+        "Ông/Bà đang trò chuyện với cán bộ {}; tin nhắn của Ông/Bà được chuyển đến cán bộ. Để quay lại trợ lý tự \
          động, gõ «kết thúc».",
         department_name(catalogue, number)
     ))
@@ -954,7 +952,7 @@ pub fn handoff_reminder(catalogue: &Catalogue, number: u8) -> OutboundMessage {
 /// A sticker outside a complaint or a chat.
 pub fn sticker_reply() -> OutboundMessage {
     buttons(
-        "Cảm ơn anh/chị! Anh/chị cần hỗ trợ gì, vui lòng gõ nội dung hoặc bấm «Menu chính» để xem các lựa chọn.",
+        "Cảm ơn Ông/Bà! Ông/Bà cần hỗ trợ gì, vui lòng gõ nội dung hoặc bấm «Menu chính» để xem các lựa chọn.",
         vec![menu_button()],
     )
 }
@@ -963,13 +961,13 @@ pub fn sticker_reply() -> OutboundMessage {
 pub fn media_reply(kind: MediaKind) -> OutboundMessage {
     let name = media_name(kind);
     let extra = if kind == MediaKind::Audio {
-        " Trợ lý tự động chưa nghe được tin nhắn thoại, anh/chị vui lòng gõ chữ."
+        " Trợ lý tự động chưa nghe được tin nhắn thoại, Ông/Bà vui lòng gõ chữ."
     } else {
         ""
     };
     buttons(
         format!(
-            "Chúng tôi đã nhận {name} anh/chị gửi.{extra} Nếu đây là bằng chứng cho một phản ánh, anh/chị bấm «Gửi \
+            "Chúng tôi đã nhận {name} Ông/Bà gửi.{extra} Nếu đây là bằng chứng cho một phản ánh, Ông/Bà bấm «Gửi \
              phản ánh» rồi gửi lại ở bước mô tả sự việc."
         ),
         vec![button("Gửi phản ánh", &Payload::Complaint(None)), menu_button()],
@@ -979,7 +977,7 @@ pub fn media_reply(kind: MediaKind) -> OutboundMessage {
 /// A location outside a complaint or a chat.
 pub fn location_reply() -> OutboundMessage {
     buttons(
-        "Chúng tôi đã nhận vị trí anh/chị gửi. Vị trí được dùng khi gửi phản ánh: anh/chị bấm «Gửi phản ánh» rồi gửi \
+        "Chúng tôi đã nhận vị trí Ông/Bà gửi. Vị trí được dùng khi gửi phản ánh: Ông/Bà bấm «Gửi phản ánh» rồi gửi \
          lại vị trí ở bước mô tả sự việc.",
         vec![button("Gửi phản ánh", &Payload::Complaint(None)), menu_button()],
     )
@@ -988,7 +986,7 @@ pub fn location_reply() -> OutboundMessage {
 /// A message the bot cannot read (a contact card…).
 pub fn unsupported_reply() -> OutboundMessage {
     buttons(
-        "Xin lỗi, trợ lý tự động chưa đọc được loại tin nhắn này. Anh/chị vui lòng gõ nội dung cần hỗ trợ.",
+        "Xin lỗi, trợ lý tự động chưa đọc được loại tin nhắn này. Ông/Bà vui lòng gõ nội dung cần hỗ trợ.",
         vec![menu_button()],
     )
 }
@@ -996,7 +994,7 @@ pub fn unsupported_reply() -> OutboundMessage {
 /// Too many messages in a short time (sent once per window).
 pub fn rate_limited(window: Duration) -> OutboundMessage {
     OutboundMessage::text(format!(
-        "Anh/chị đang gửi nhiều tin nhắn trong thời gian ngắn. Vui lòng chờ khoảng {} rồi gửi tiếp; các tin nhắn gửi \
+        "Ông/Bà đang gửi nhiều tin nhắn trong thời gian ngắn. Vui lòng chờ khoảng {} rồi gửi tiếp; các tin nhắn gửi \
          trong lúc này sẽ không được xử lý.",
         duration_words(window)
     ))
@@ -1088,7 +1086,7 @@ mod tests {
             "Mục đích",
             "họ tên, số điện thoại",
             "Văn phòng Ủy ban nhân dân tỉnh Hậu Giang",
-            "Quyền của anh/chị",
+            "Quyền của Ông/Bà",
             "rút lại sự đồng ý",
             "Thời gian lưu: 36 tháng",
             "2026-01",

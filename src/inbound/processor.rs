@@ -18,7 +18,7 @@ use crate::store::{Conversation, InboundEvent, InboundState, Store, OA_EVENTS};
 use crate::surveys::service::ChatResult;
 use crate::surveys::SurveyService;
 use crate::tickets::service::TicketService;
-use crate::zalo::events::{parse_event, EventKind, WebhookEvent};
+use crate::zalo::events::{parse_event, EventKind, Feedback, WebhookEvent};
 use crate::zalo::outbound::{OutboundMessage, SendRequest};
 
 /// The processor of the conversation worker.
@@ -84,6 +84,19 @@ impl ConversationProcessor {
         }
     }
 
+    /// A rating of a ZBS template (sent by user id) carries only the `msg_id`: the tracking id
+    /// recorded with that send says which survey it answers. ZNS ratings carry it themselves.
+    async fn with_tracking_id(&self, feedback: &Feedback) -> anyhow::Result<Feedback> {
+        let mut feedback = feedback.clone();
+        if feedback.tracking_id.is_none() {
+            if let Some(msg_id) = feedback.msg_id.as_deref().filter(|id| !id.is_empty()) {
+                let sent = self.store.zalo_outbound.find_by_message_id(msg_id).await?;
+                feedback.tracking_id = sent.and_then(|record| record.record.tracking_id);
+            }
+        }
+        Ok(feedback)
+    }
+
     /// Carries out the bot's effects; returns the messages to send, in order.
     async fn perform(
         &self,
@@ -128,7 +141,8 @@ impl EventProcessor for ConversationProcessor {
         let Ok(parsed) = parse_event(&event.raw_body) else { return Ok(Turn::ignored()) };
         if event.citizen_id == OA_EVENTS {
             if let EventKind::UserFeedback(feedback) = &parsed.kind {
-                let outcome = self.surveys.record_feedback(feedback, now).await?;
+                let feedback = self.with_tracking_id(feedback).await?;
+                let outcome = self.surveys.record_feedback(&feedback, now).await?;
                 tracing::info!(?outcome, "rating received");
                 return Ok(Turn { state: None, outcome: InboundState::Processed, jobs: Vec::new() });
             }

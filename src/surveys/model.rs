@@ -161,6 +161,7 @@ impl SkipReason {
 pub enum AnswerChannel {
     Chat,
     Web,
+    /// A Zalo rating template: ZNS by phone or ZBS by user id.
     Zns,
 }
 

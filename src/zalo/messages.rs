@@ -778,8 +778,8 @@ mod tests {
     #[test]
     fn split_long_realistic_text_stays_valid() {
         let paragraph =
-            "Kính gửi anh/chị, Sở Tài nguyên và Môi trường đã tiếp nhận phản ánh về việc xả thải tại phường Phú Hội. \
-                         Cán bộ sẽ kiểm tra thực địa trong vòng 5 ngày làm việc! Anh/chị có cần hỗ trợ thêm? ";
+            "Kính gửi Ông/Bà, Sở Tài nguyên và Môi trường đã tiếp nhận phản ánh về việc xả thải tại phường Phú Hội. \
+                         Cán bộ sẽ kiểm tra thực địa trong vòng 5 ngày làm việc! Ông/Bà có cần hỗ trợ thêm? ";
         let text = format!("{}\n\n{}", paragraph.repeat(12), paragraph.repeat(9));
         for max in [50, 137, 500, MAX_TEXT_CHARS] {
             let parts = split_text(&text, max);

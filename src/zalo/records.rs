@@ -175,6 +175,8 @@ pub struct NewOutboundRecord {
     pub reference: Option<String>,
     /// Zalo's `message_id` / `msg_id` of a sent message.
     pub zalo_message_id: Option<String>,
+    /// ZNS: the `tracking_id` sent with the template. ZBS: the template's tracking id kept only
+    /// here (the UID channel sends none), so a rating found by `msg_id` leads back to it.
     pub tracking_id: Option<String>,
     pub status: OutboundStatus,
     pub error_code: Option<i64>,

@@ -230,7 +230,11 @@ impl ZaloSender {
             .map_err(|e| JobError::Permanent(format!("ZBS template cannot be built: {e}")))?;
         match self.api.send_zbs_template(&body).await {
             Ok(sent) => {
-                self.record(job_id, 0, OutboundChannel::Zbs, request, Outcome::sent(sent.message_id, None)).await?;
+                // ZBS carries no tracking_id to Zalo; keeping the template's own one beside the
+                // msg_id lets a `user_feedback` (which has only the msg_id) find what it rates.
+                let tracking_id = request.template.as_ref().and_then(|t| t.tracking_id.clone());
+                let outcome = Outcome::sent(sent.message_id, tracking_id);
+                self.record(job_id, 0, OutboundChannel::Zbs, request, outcome).await?;
                 Ok(true)
             }
             Err(e) => {
@@ -517,7 +521,7 @@ mod tests {
 
     #[test]
     fn long_texts_become_ordered_parts_with_buttons_on_the_last() {
-        let sentence = "Phản ánh của anh/chị đã được chuyển đến Sở Nội vụ. ";
+        let sentence = "Phản ánh của Ông/Bà đã được chuyển đến Sở Nội vụ. ";
         let text = sentence.repeat(100); // about 5,100 characters
         let requests = cs_requests("u1", &OutboundMessage::text(text.clone())).expect("valid");
         assert_eq!(requests.len(), 3);

@@ -1,6 +1,7 @@
 //! End to end through the real HTTP server, the signed webhook and the Zalo simulator: a
 //! citizen follows the OA, sees the menu of the eight branches, types a branch without
-//! diacritics and reads what it handles; then files a complaint and gets its code.
+//! diacritics and reads what it handles; then files a complaint and gets its code. Surveys
+//! reach citizens on the channel their situation allows and star ratings find their dossier.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -9,7 +10,7 @@ use tongdai::clock::{SharedClock, SystemClock};
 use tongdai::config::Config;
 use tongdai::sim::{SimConfig, Simulator};
 
-use crate::support::TestDb;
+use crate::support::{on_both_backends, TestDb};
 
 /// Everything the OA sent to the citizen so far, as one text.
 fn oa_text(sim: &Simulator, user: &str) -> String {
@@ -36,8 +37,7 @@ struct Running {
     _db: TestDb,
 }
 
-async fn start() -> Running {
-    let db = TestDb::sqlite().await;
+async fn start(db: TestDb) -> Running {
     let clock: SharedClock = Arc::new(SystemClock);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -81,9 +81,8 @@ impl Running {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn follow_menu_branch_by_typing_without_diacritics_and_a_complaint() {
-    let running = start().await;
+async fn follow_menu_branch_by_typing_without_diacritics_and_a_complaint(db: TestDb) {
+    let running = start(db).await;
     let sim = &running.sim;
     let citizen = sim.create_citizen("Trần Thị Bình", Some("0912345678"));
     let user = citizen.user_id.as_str();
@@ -161,9 +160,8 @@ async fn follow_menu_branch_by_typing_without_diacritics_and_a_complaint() {
     running.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_completed_dossier_leads_to_a_chat_survey_answered_to_the_end() {
-    let running = start().await;
+async fn a_completed_dossier_leads_to_a_chat_survey_answered_to_the_end(db: TestDb) {
+    let running = start(db).await;
     let sim = &running.sim;
     let citizen = sim.create_citizen("Phạm Văn Đức", Some("0987654321"));
     let user = citizen.user_id.as_str();
@@ -208,9 +206,8 @@ async fn a_completed_dossier_leads_to_a_chat_survey_answered_to_the_end() {
     running.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_complaint_with_a_photo_and_consent_refused_is_filed_without_personal_data() {
-    let running = start().await;
+async fn a_complaint_with_a_photo_and_consent_refused_is_filed_without_personal_data(db: TestDb) {
+    let running = start(db).await;
     let sim = &running.sim;
     let citizen = sim.create_citizen("Võ Thị Em", Some("0901234567"));
     let user = citizen.user_id.as_str();
@@ -254,3 +251,137 @@ async fn a_complaint_with_a_photo_and_consent_refused_is_filed_without_personal_
     }
     running.stop().await;
 }
+
+fn survey_row(
+    code: &str,
+    user: Option<&str>,
+    phone: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> serde_json::Value {
+    serde_json::json!({
+        "code": code, "procedure_code": "1.001", "procedure_name": "Đăng ký khai sinh",
+        "field": "Hộ tịch", "agency_code": "UBND-VT", "agency_name": "UBND phường Vị Thanh", "level": "xa",
+        "received_at": (now - chrono::Duration::days(3)).to_rfc3339(),
+        "completed_at": (now - chrono::Duration::days(1)).to_rfc3339(),
+        "channel": "truc_tiep", "citizen_name": "Công dân", "phone": phone, "zalo_user_id": user,
+    })
+}
+
+async fn wait_for_template(
+    sim: &Simulator,
+    what: &str,
+    matches: impl Fn(&tongdai::sim::TemplateSend) -> bool,
+) -> String {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let sends: Vec<_> = sim.template_sends().into_iter().filter(|s| matches(s)).collect();
+        if let Some(send) = sends.first() {
+            assert_eq!(sends.len(), 1, "{what}: sent once, not {sends:?}");
+            return send.msg_id.clone();
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}; templates: {:?}", sim.template_sends());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn wait_for_rating(running: &Running, dossier: &str, expected: i64) {
+    let store = &running._db.store;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let instance = store.surveys.instance_by_dossier(dossier).await.unwrap().unwrap();
+        let answers = store.surveys.answers(instance.id).await.unwrap();
+        if !answers.is_empty() {
+            assert_eq!(instance.state, tongdai::surveys::model::InstanceState::Answered, "{dossier}");
+            let scores: Vec<_> = answers.iter().map(|a| (a.value.clone(), a.channel)).collect();
+            assert_eq!(
+                scores[0],
+                (tongdai::surveys::answer::AnswerValue::Score(expected), tongdai::surveys::model::AnswerChannel::Zns),
+                "{dossier}: {answers:?}"
+            );
+            return;
+        }
+        assert!(Instant::now() < deadline, "the rating of {dossier} was not stored");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Channel choice against the simulator: a citizen who wrote recently gets the survey in the
+/// chat; one who never wrote to the OA (last interaction 10 days ago) gets the ZBS rating
+/// template by user id; one known only by phone gets the ZNS template; one whose window closed
+/// although the service saw them earlier is refused in the chat (-230) and falls back to ZBS.
+/// The ZBS ratings arrive with only a `msg_id` and still find their dossiers.
+async fn surveys_choose_chat_zbs_or_zns_and_ratings_find_their_dossier(db: TestDb) {
+    use tongdai::sim::TemplateChannel;
+    let running = start(db).await;
+    let sim = &running.sim;
+    let now = tongdai::clock::Clock::now(&SystemClock);
+    let recent = sim.create_citizen("Lê Văn Gần", None).user_id;
+    sim.follow(&recent).await.unwrap();
+    let stale = sim.create_citizen("Võ Thị Cũ", None).user_id;
+    sim.follow(&stale).await.unwrap();
+    wait_for(sim, &recent, "the menu", &["Nhánh 5 – 8"]).await;
+    wait_for(sim, &stale, "the menu", &["Nhánh 5 – 8"]).await;
+    sim.set_last_interaction(&stale, Some(now - chrono::Duration::days(10))).unwrap();
+    let old = sim.create_citizen("Đỗ Văn Xa", None).user_id;
+    sim.set_last_interaction(&old, Some(now - chrono::Duration::days(10))).unwrap();
+    let _phone_owner = sim.create_citizen("Trần Thị Bình", Some("0912345678"));
+
+    let (surveys, _) =
+        tongdai::surveys::SurveyService::from_config(&running.config, running._db.store.surveys.clone()).unwrap();
+    let rows = vec![
+        survey_row("HG-CH-RECENT", Some(&recent), None, now),
+        survey_row("HG-CH-OLD", Some(&old), None, now),
+        survey_row("HG-CH-PHONE", None, Some("0912345678"), now),
+        survey_row("HG-CH-STALE", Some(&stale), None, now),
+    ];
+    let results = tongdai::surveys::dossiers::import_batch(&surveys, &rows, now).await.unwrap();
+    assert_eq!(results.len(), 4);
+
+    wait_for(sim, &recent, "the first survey question in the chat", &["#ks:"]).await;
+    let old_msg = wait_for_template(sim, "ZBS to the old follower", |s| {
+        s.channel == TemplateChannel::Uid && s.user_id.as_deref() == Some(old.as_str())
+    })
+    .await;
+    let phone_msg = wait_for_template(sim, "ZNS to the phone", |s| {
+        s.channel == TemplateChannel::Phone && s.phone.as_deref() == Some("84912345678")
+    })
+    .await;
+    let stale_msg = wait_for_template(sim, "ZBS after the chat refused", |s| {
+        s.channel == TemplateChannel::Uid && s.user_id.as_deref() == Some(stale.as_str())
+    })
+    .await;
+    assert!(
+        !sim.template_sends().iter().any(|s| s.user_id.as_deref() == Some(recent.as_str())),
+        "a recent follower is asked in the chat, not by template"
+    );
+
+    // The attempts are recorded: for the stale citizen the refused chat message, then the template.
+    let store = &running._db.store;
+    let zbs = store.zalo_outbound.find_by_message_id(&stale_msg).await.unwrap().expect("the ZBS send is recorded");
+    let attempts = store.zalo_outbound.records_for_job(zbs.record.job_id.unwrap()).await.unwrap();
+    let channels: Vec<_> = attempts.iter().map(|a| (a.record.channel, a.record.status, a.record.error_code)).collect();
+    use tongdai::zalo::records::{OutboundChannel, OutboundStatus};
+    assert_eq!(
+        channels,
+        vec![
+            (OutboundChannel::Cs, OutboundStatus::Failed, Some(-230)),
+            (OutboundChannel::Zbs, OutboundStatus::Sent, None)
+        ]
+    );
+
+    sim.answer_rating(&old_msg, 4, Some("Cán bộ nhiệt tình")).await.unwrap();
+    sim.answer_rating(&phone_msg, 2, None).await.unwrap();
+    sim.answer_rating(&stale_msg, 5, None).await.unwrap();
+    wait_for_rating(&running, "HG-CH-OLD", 4).await;
+    wait_for_rating(&running, "HG-CH-PHONE", 2).await;
+    wait_for_rating(&running, "HG-CH-STALE", 5).await;
+    assert!(store.surveys.list_unmatched_feedback(10).await.unwrap().is_empty());
+    running.stop().await;
+}
+
+on_both_backends!(
+    follow_menu_branch_by_typing_without_diacritics_and_a_complaint,
+    a_completed_dossier_leads_to_a_chat_survey_answered_to_the_end,
+    a_complaint_with_a_photo_and_consent_refused_is_filed_without_personal_data,
+    surveys_choose_chat_zbs_or_zns_and_ratings_find_their_dossier,
+);

@@ -17,7 +17,7 @@ fn an_officer_chat_in_office_hours() {
                     Hands(4, "VPUBND"),
                     Kinds(&["start", "send"]),
                     Says("cán bộ Văn phòng UBND tỉnh"),
-                    Says("trả lời anh/chị ngay tại đây trong giờ làm việc"),
+                    Says("trả lời Ông/Bà ngay tại đây trong giờ làm việc"),
                     Says("gõ «kết thúc»"),
                     NotSays("ngoài giờ"),
                     At("handoff"),
@@ -86,7 +86,7 @@ fn menu_twice_or_the_end_button_twice_ends_the_chat() {
             (T("#canbo:6"), &[]),
             (T("#ketthuc"), &[At("handoff_ending")]),
             (T("#ketthuc"), &[Kinds(&["end", "send", "send", "send"]), At("main_menu")]),
-            (T("#ketthuc"), &[Says("chưa hiểu ý anh/chị"), At("main_menu")]),
+            (T("#ketthuc"), &[Says("chưa hiểu ý Ông/Bà"), At("main_menu")]),
         ],
     );
 }
@@ -179,7 +179,7 @@ fn a_chat_survives_long_pauses_with_a_reminder() {
             (Wait(180), &[]),
             (
                 T("Cán bộ ơi, tôi vẫn chờ"),
-                &[Kinds(&["relay", "send"]), Says("tin nhắn của anh/chị được chuyển đến cán bộ"), At("handoff")],
+                &[Kinds(&["relay", "send"]), Says("tin nhắn của Ông/Bà được chuyển đến cán bộ"), At("handoff")],
             ),
             (T("thêm thông tin"), &[Kinds(&["relay"])]),
             (Follow, &[Nothing, At("handoff")]),

@@ -47,7 +47,7 @@ const HAPPY_PATH_WITH_BUTTONS: &[(In, &[Ex])] = &[
         &[Says("Đồng ý xử lý dữ liệu cá nhân"), Button("#dongy"), Button("#khongdongy"), At("intake:consent")],
     ),
     (T("#dongy"), &[Form, Says("gõ họ tên"), At("intake:name")]),
-    (T("Nguyễn Văn An"), &[Says("Cảm ơn anh/chị Nguyễn Văn An"), Says("số điện thoại di động"), At("intake:phone")]),
+    (T("Nguyễn Văn An"), &[Says("Cảm ơn Ông/Bà Nguyễn Văn An"), Says("số điện thoại di động"), At("intake:phone")]),
     (
         T("0912 345 678"),
         &[
@@ -104,7 +104,7 @@ fn a_complaint_typed_from_anywhere_with_and_without_diacritics() {
         (T("bỏ qua"), &[At("intake:procedure")]),
         (T("Cấp giấy chứng nhận quyền sử dụng đất"), &[At("intake:consent")]),
         (T("đồng ý"), &[Form, At("intake:name")]),
-        (T("Huy"), &[Says("Cảm ơn anh/chị Huy"), At("intake:phone")]),
+        (T("Huy"), &[Says("Cảm ơn Ông/Bà Huy"), At("intake:phone")]),
         (
             T("0912345678"),
             &[
@@ -155,7 +155,7 @@ fn a_complaint_that_tells_its_story_suggests_the_branch_and_keeps_the_text() {
                 At("picking:complaint"),
             ],
         ),
-        (T("đúng"), &[Says("đã ghi nhận nội dung anh/chị vừa gửi"), At("intake:content")]),
+        (T("đúng"), &[Says("đã ghi nhận nội dung Ông/Bà vừa gửi"), At("intake:content")]),
         (T("xong"), &[At("intake:place")]),
         (T("#boqua:noi"), &[At("intake:procedure")]),
         (T("#boqua:thutuc"), &[At("intake:consent")]),
@@ -608,7 +608,7 @@ fn menu_keeps_the_draft_which_can_be_resumed_or_dropped() {
             (T("#giulai"), &[Paused(true), At("main_menu")]),
             (T("bỏ"), &[At("confirm_discard")]),
             (DiscardCurrent, &[Says("Đã bỏ phản ánh"), Paused(false), At("main_menu")]),
-            (T("#nhap:tieptuc"), &[Says("chưa hiểu ý anh/chị"), At("main_menu")]),
+            (T("#nhap:tieptuc"), &[Says("chưa hiểu ý Ông/Bà"), At("main_menu")]),
         ],
     );
 }
@@ -622,8 +622,8 @@ fn other_menus_wait_while_writing_and_a_code_is_looked_up_without_becoming_conte
         "busy",
         &[
             (T("#pakn:4"), &[]),
-            (T("#nhanh:2"), &[Says("Anh/chị đang soạn phản ánh"), At("intake:content")]),
-            (T("#canbo:4"), &[Says("Anh/chị đang soạn phản ánh"), At("intake:content")]),
+            (T("#nhanh:2"), &[Says("Ông/Bà đang soạn phản ánh"), At("intake:content")]),
+            (T("#canbo:4"), &[Says("Ông/Bà đang soạn phản ánh"), At("intake:content")]),
             (T("PA-2026-7K3Q9X"), &[Looks("PA-2026-7K3Q9X"), Kinds(&["lookup"]), At("intake:content")]),
             (T("liên quan phản ánh PA-2026-7K3Q9X trước đây"), &[Says("Đã ghi nhận (1/20)")]),
             (T("trợ giúp"), &[Says("Hướng dẫn sử dụng"), Says("Gửi phản ánh, kiến nghị"), At("intake:content")]),

@@ -60,7 +60,7 @@ fn an_idle_conversation_restarts_at_the_main_menu_and_says_so() {
                 T("xin chào"),
                 &[
                     Says("tạm dừng vì quá 30 phút không có tin nhắn"),
-                    Says("Anh/chị cần hỗ trợ về lĩnh vực nào?"),
+                    Says("Ông/Bà cần hỗ trợ về lĩnh vực nào?"),
                     At("main_menu"),
                 ],
             ),
@@ -118,7 +118,7 @@ fn unfollow_resets_everything_silently() {
         let mut chat = Chat::welcomed(&world, monday_morning());
         run_on(&mut chat, "unfollow", script);
         assert_eq!(chat.state, ConversationState::default());
-        run_on(&mut chat, "follow again", &[(Follow, &[Says("Kính chào anh/chị"), At("main_menu"), Paused(false)])]);
+        run_on(&mut chat, "follow again", &[(Follow, &[Says("Kính chào Ông/Bà"), At("main_menu"), Paused(false)])]);
     }
 }
 

@@ -25,7 +25,7 @@ fn follow_and_chat_now_welcome_and_show_the_eight_branches() {
     let world = World::new();
     for input in [Follow, ChatNow] {
         let mut chat = Chat::new(&world, monday_morning());
-        run_on(&mut chat, "welcome", &[(input, &[Says("Kính chào anh/chị"), Says("0939 015 599")])]);
+        run_on(&mut chat, "welcome", &[(input, &[Says("Kính chào Ông/Bà"), Says("0939 015 599")])]);
         run_on(&mut chat, "menu after welcome", &[(T("menu"), MENU_LISTS_ALL)]);
     }
     let mut chat = Chat::new(&world, monday_morning());
@@ -45,15 +45,15 @@ fn follow_and_chat_now_welcome_and_show_the_eight_branches() {
 fn the_first_message_of_a_new_citizen_gets_the_welcome_too() {
     let world = World::new();
     let cases: &[(&str, &[Ex])] = &[
-        ("xin chào", &[Says("Kính chào anh/chị"), Says("Anh/chị cần hỗ trợ về lĩnh vực nào?"), NotSays("chưa hiểu")]),
-        ("alo", &[Says("Kính chào anh/chị"), At("main_menu")]),
-        ("4", &[Says("Kính chào anh/chị"), Says("Nhánh 4 – Cải cách TTHC"), At("branch_menu:4")]),
+        ("xin chào", &[Says("Kính chào Ông/Bà"), Says("Ông/Bà cần hỗ trợ về lĩnh vực nào?"), NotSays("chưa hiểu")]),
+        ("alo", &[Says("Kính chào Ông/Bà"), At("main_menu")]),
+        ("4", &[Says("Kính chào Ông/Bà"), Says("Nhánh 4 – Cải cách TTHC"), At("branch_menu:4")]),
         (
             "bla bla bla bla",
-            &[Says("Kính chào anh/chị"), Says("Anh/chị cần hỗ trợ về lĩnh vực nào?"), NotSays("chưa hiểu")],
+            &[Says("Kính chào Ông/Bà"), Says("Ông/Bà cần hỗ trợ về lĩnh vực nào?"), NotSays("chưa hiểu")],
         ),
-        ("PA-2026-7K3Q9X", &[Says("Kính chào anh/chị"), Looks("PA-2026-7K3Q9X")]),
-        ("phản ánh", &[Says("Kính chào anh/chị"), At("picking:complaint")]),
+        ("PA-2026-7K3Q9X", &[Says("Kính chào Ông/Bà"), Looks("PA-2026-7K3Q9X")]),
+        ("phản ánh", &[Says("Kính chào Ông/Bà"), At("picking:complaint")]),
     ];
     for (text, expectations) in cases {
         let mut chat = Chat::new(&world, monday_morning());
@@ -61,7 +61,7 @@ fn the_first_message_of_a_new_citizen_gets_the_welcome_too() {
         assert!(chat.state.welcomed);
     }
     let mut chat = Chat::new(&world, monday_morning());
-    run_on(&mut chat, "sticker first", &[(Sticker, &[Says("Kính chào anh/chị"), At("main_menu")])]);
+    run_on(&mut chat, "sticker first", &[(Sticker, &[Says("Kính chào Ông/Bà"), At("main_menu")])]);
 }
 
 #[test]
@@ -149,10 +149,10 @@ fn unknown_input_explains_what_the_bot_can_do_instead_of_repeating_the_menu() {
         &[(
             T("abc xyz"),
             &[
-                Says("chưa hiểu ý anh/chị"),
+                Says("chưa hiểu ý Ông/Bà"),
                 Says("gõ «phản ánh»"),
                 Says("PA-2026-7K3Q9X"),
-                NotSays("Anh/chị cần hỗ trợ về lĩnh vực nào?"),
+                NotSays("Ông/Bà cần hỗ trợ về lĩnh vực nào?"),
                 Button("#menu"),
                 At("main_menu"),
             ],
@@ -168,7 +168,7 @@ fn unknown_input_explains_what_the_bot_can_do_instead_of_repeating_the_menu() {
                 &[Says("Gửi làm phản ánh"), Button("#pakn"), At("main_menu_offer")],
             ),
             (T("#pakn"), &[Says("thuộc lĩnh vực nào"), At("picking:complaint")]),
-            (T("4"), &[Says("đã ghi nhận nội dung anh/chị vừa gửi"), At("intake:content")]),
+            (T("4"), &[Says("đã ghi nhận nội dung Ông/Bà vừa gửi"), At("intake:content")]),
             (T("#xong"), &[At("intake:place")]),
         ],
     );
@@ -193,14 +193,14 @@ fn forged_and_stale_payloads_are_unknown_input() {
         "#sua:noi",
         "#lol",
     ] {
-        run(payload, &[(T(payload), &[Says("chưa hiểu ý anh/chị"), Kinds(&["send"]), At("main_menu")])]);
+        run(payload, &[(T(payload), &[Says("chưa hiểu ý Ông/Bà"), Kinds(&["send"]), At("main_menu")])]);
     }
     for payload in ["#xong", "#gui:1", "#nhanh:42"] {
         run(
             payload,
             &[
                 (T("6"), &[At("branch_menu:6")]),
-                (T(payload), &[Says("chưa hiểu ý anh/chị"), Button("#pakn:6"), Kinds(&["send"]), At("branch_menu:6")]),
+                (T(payload), &[Says("chưa hiểu ý Ông/Bà"), Button("#pakn:6"), Kinds(&["send"]), At("branch_menu:6")]),
             ],
         );
     }
@@ -249,8 +249,8 @@ fn chit_chat_gets_a_polite_answer() {
     run_both(
         "chit-chat",
         &[
-            (T("xin chào"), &[Says("Xin chào anh/chị"), Says("Anh/chị cần hỗ trợ về lĩnh vực nào?")]),
-            (T("cảm ơn nhé"), &[Says("Cảm ơn anh/chị đã liên hệ"), Button("#menu")]),
+            (T("xin chào"), &[Says("Xin chào Ông/Bà"), Says("Ông/Bà cần hỗ trợ về lĩnh vực nào?")]),
+            (T("cảm ơn nhé"), &[Says("Cảm ơn Ông/Bà đã liên hệ"), Button("#menu")]),
         ],
     );
 }
@@ -258,7 +258,7 @@ fn chit_chat_gets_a_polite_answer() {
 #[test]
 fn stickers_media_and_locations_outside_a_complaint_get_a_friendly_answer() {
     let cases: &[(In, &[Ex])] = &[
-        (Sticker, &[Says("Cảm ơn anh/chị!"), Button("#menu"), At("main_menu")]),
+        (Sticker, &[Says("Cảm ơn Ông/Bà!"), Button("#menu"), At("main_menu")]),
         (Media(MediaKind::Image), &[Says("Chúng tôi đã nhận ảnh"), Button("#pakn")]),
         (Media(MediaKind::Gif), &[Says("Chúng tôi đã nhận ảnh động")]),
         (Media(MediaKind::Video), &[Says("Chúng tôi đã nhận video")]),

@@ -328,7 +328,7 @@ fn check_menu_leads_home(state: &ConversationState, now: DateTime<Utc>) -> Resul
     };
     prop_assert_eq!(&home.state.phase, &Phase::MainMenu, "from {:?}", state.phase);
     prop_assert!(
-        home.messages().any(|m| m.display_text().contains("Anh/chị cần hỗ trợ về lĩnh vực nào?")),
+        home.messages().any(|m| m.display_text().contains("Ông/Bà cần hỗ trợ về lĩnh vực nào?")),
         "the menu is shown from {:?}",
         state.phase
     );
