@@ -51,12 +51,27 @@ pub struct NewJob {
     pub max_attempts: u32,
     /// When set, a second job with the same key is never added, whatever state the first is in.
     pub unique_key: Option<String>,
+    /// Jobs sharing a lane run one at a time, in lane order (e.g. one citizen's messages); a job
+    /// waits while an earlier one of its lane is available (also waiting for a retry) or running.
+    pub lane: Option<String>,
+    /// Takes the lane place of this job instead of a new place at the end of the lane (the next
+    /// message of a sequence goes before later turns' messages).
+    pub lane_place_of: Option<i64>,
 }
 
 impl NewJob {
     /// A job of `kind` with default priority, due now, with the given attempt budget.
     pub fn new(kind: impl Into<String>, payload: serde_json::Value, max_attempts: u32) -> Self {
-        Self { kind: kind.into(), payload, priority: 0, run_at: None, max_attempts, unique_key: None }
+        Self {
+            kind: kind.into(),
+            payload,
+            priority: 0,
+            run_at: None,
+            max_attempts,
+            unique_key: None,
+            lane: None,
+            lane_place_of: None,
+        }
     }
 
     #[must_use]
@@ -74,6 +89,20 @@ impl NewJob {
     #[must_use]
     pub fn priority(mut self, priority: i32) -> Self {
         self.priority = priority;
+        self
+    }
+
+    /// Runs after the jobs already in `lane`, one at a time.
+    #[must_use]
+    pub fn in_lane(mut self, lane: impl Into<String>) -> Self {
+        self.lane = Some(lane.into());
+        self
+    }
+
+    /// Takes job `id`'s place in its lane (runs before the jobs enqueued after `id`).
+    #[must_use]
+    pub fn in_place_of(mut self, id: i64) -> Self {
+        self.lane_place_of = Some(id);
         self
     }
 }

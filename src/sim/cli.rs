@@ -62,6 +62,9 @@ pub struct SimArgs {
     /// Start without the two sample citizens.
     #[arg(long)]
     pub no_citizens: bool,
+    /// ZBS/ZNS templates the OA may send per day (Zalo answers -144 beyond it).
+    #[arg(long, default_value_t = 500)]
+    pub template_daily_quota: u32,
 }
 
 /// Parses `"30s,5m,1h"` into waits; an empty string means no retries.
@@ -91,6 +94,7 @@ impl SimArgs {
             initial_access_token: self.access_token.clone(),
             initial_refresh_token: self.refresh_token.clone(),
             citizens: if self.no_citizens { Vec::new() } else { defaults.citizens.clone() },
+            template_daily_quota: self.template_daily_quota,
             ..defaults
         })
     }

@@ -174,11 +174,22 @@ impl SendRequest {
         Some(Self { message: first.clone(), then: rest.to_vec(), ..self.clone() })
     }
 
-    /// The job that performs this send; `unique_key` makes it happen at most once.
+    /// The job that performs this send; `unique_key` makes it happen at most once. Sends to one
+    /// Zalo user share a lane, so they reach the citizen in the order they were enqueued.
     pub fn into_job(self, unique_key: impl Into<String>, max_attempts: u32) -> crate::jobs::NewJob {
+        let lane = self.user_id.as_deref().map(str::trim).filter(|id| !id.is_empty()).map(send_lane);
         let payload = serde_json::to_value(&self).unwrap_or(serde_json::Value::Null);
-        crate::jobs::NewJob::new(SEND_JOB_KIND, payload, max_attempts).unique(unique_key)
+        let job = crate::jobs::NewJob::new(SEND_JOB_KIND, payload, max_attempts).unique(unique_key);
+        match lane {
+            Some(lane) => job.in_lane(lane),
+            None => job,
+        }
     }
+}
+
+/// The job lane of sends to Zalo user `user_id`.
+pub fn send_lane(user_id: &str) -> String {
+    format!("zalo:{user_id}")
 }
 
 #[cfg(test)]

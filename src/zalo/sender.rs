@@ -88,7 +88,7 @@ impl ZaloSender {
     /// retry of this job never enqueues it twice).
     async fn enqueue_next(&self, job: &Job, request: &SendRequest) -> Result<(), JobError> {
         let (Some(next), Some(jobs)) = (request.next_in_sequence(), &self.jobs) else { return Ok(()) };
-        let next_job = next.into_job(format!("after:{}", job.id), job.max_attempts);
+        let next_job = next.into_job(format!("after:{}", job.id), job.max_attempts).in_place_of(job.id);
         jobs.enqueue(&next_job, self.clock.now())
             .await
             .map(|_| ())

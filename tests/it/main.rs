@@ -15,6 +15,7 @@ mod fake_zalo;
 mod http;
 mod inbound;
 mod layout;
+mod multi_instance;
 mod queue;
 mod sim;
 mod stats;

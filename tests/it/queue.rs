@@ -183,7 +183,35 @@ async fn two_worker_pools_run_5000_jobs_exactly_once(db: TestDb) {
     assert!(twice.is_empty(), "jobs run more than once: {twice:?}");
 }
 
+/// Jobs sharing a lane run one at a time in lane order; a job taking another's place runs before
+/// the jobs enqueued after that one; a job waiting for a retry holds its lane; other lanes and
+/// jobs without a lane are not held up.
+async fn jobs_in_one_lane_run_one_at_a_time_in_order(db: TestDb) {
+    let jobs = &db.store.jobs;
+    let enqueue = |job: NewJob| async move { jobs.enqueue(&job, t0()).await.unwrap().id() };
+    let claim = || async { jobs.claim("w", &[], 10, t0(), t0() + Duration::minutes(5)).await.unwrap() };
+    let ids = |claimed: Vec<Job>| claimed.into_iter().map(|j| j.id).collect::<Vec<_>>();
+    let first = enqueue(NewJob::new("test", json!(1), 5).in_lane("zalo:a")).await;
+    let second = enqueue(NewJob::new("test", json!(2), 5).in_lane("zalo:a")).await;
+    let free = enqueue(NewJob::new("test", json!(3), 5)).await;
+    let other = enqueue(NewJob::new("test", json!(4), 5).in_lane("zalo:b")).await;
+    assert_eq!(ids(claim().await), vec![first, free, other]);
+    assert!(claim().await.is_empty(), "the second waits while the first runs");
+
+    // The first enqueues its follow-up in its own place, then completes.
+    let follow_up = enqueue(NewJob::new("test", json!(5), 5).in_lane("zalo:a").in_place_of(first)).await;
+    assert!(jobs.complete(first, "w", t0()).await.unwrap());
+    assert_eq!(ids(claim().await), vec![follow_up], "the follow-up goes before the later job");
+    jobs.retry(follow_up, "w", "transient", t0() + Duration::minutes(1), t0()).await.unwrap();
+    assert!(claim().await.is_empty(), "a job waiting for its retry holds the lane");
+    let later = jobs.claim("w", &[], 10, t0() + Duration::minutes(1), t0() + Duration::minutes(6)).await.unwrap();
+    assert_eq!(ids(later), vec![follow_up]);
+    assert!(jobs.complete(follow_up, "w", t0()).await.unwrap());
+    assert_eq!(ids(claim().await), vec![second]);
+}
+
 on_both_backends!(
+    jobs_in_one_lane_run_one_at_a_time_in_order,
     failing_job_backs_off_then_becomes_a_dead_letter,
     permanent_errors_are_not_retried,
     an_expired_lease_is_rescued_and_run_by_another_worker,

@@ -61,8 +61,9 @@ pub(crate) async fn insert_job(
     now: DateTime<Utc>,
 ) -> StoreResult<EnqueueOutcome> {
     let inserted: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO jobs (kind, payload, priority, run_at, max_attempts, unique_key, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
+        "INSERT INTO jobs (kind, payload, priority, run_at, max_attempts, unique_key, created_at, updated_at, lane,
+                           lane_pos)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, (SELECT COALESCE(lane_pos, id) FROM jobs WHERE id = $9))
          ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL DO NOTHING
          RETURNING id",
     )
@@ -73,6 +74,8 @@ pub(crate) async fn insert_job(
     .bind(as_i32(job.max_attempts))
     .bind(&job.unique_key)
     .bind(now)
+    .bind(&job.lane)
+    .bind(job.lane_place_of)
     .fetch_optional(&mut *conn)
     .await
     .context("inserting a job")?;
@@ -119,6 +122,11 @@ impl JobStore for PgStore {
                     SELECT id FROM jobs
                      WHERE state = 'available' AND run_at <= $3
                        AND (cardinality($4::text[]) = 0 OR kind = ANY($4))
+                       AND (lane IS NULL OR NOT EXISTS (
+                            SELECT 1 FROM jobs earlier
+                             WHERE earlier.lane = jobs.lane AND earlier.state IN ('available', 'running')
+                               AND (COALESCE(earlier.lane_pos, earlier.id), earlier.id)
+                                   < (COALESCE(jobs.lane_pos, jobs.id), jobs.id)))
                      ORDER BY priority DESC, run_at, id
                      LIMIT $5
                      FOR UPDATE SKIP LOCKED)
