@@ -102,7 +102,7 @@ fn webhook_secrets(config: &Config) -> Option<crate::inbound::WebhookSecrets> {
 }
 
 /// The conversation processor built from the configuration.
-fn conversation_processor(
+pub fn conversation_processor(
     config: &Config,
     store: &Store,
     surveys: Arc<SurveyService>,

@@ -12,6 +12,7 @@ pub mod clock;
 pub mod config;
 pub mod console;
 pub mod demo;
+pub mod handoff;
 pub mod health;
 pub mod inbound;
 pub mod jobs;

@@ -30,10 +30,14 @@ pub enum AuditAction {
     TicketViewed,
     /// A ticket was changed (reply, forward, status, close…); `details` says what.
     TicketChanged,
+    /// A page showed an officer chat's messages (personal data).
+    ChatViewed,
+    /// An officer wrote in a chat or ended it; `details` says what.
+    ChatChanged,
 }
 
 impl AuditAction {
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 12] = [
         Self::SignIn,
         Self::SignInFailed,
         Self::SignOut,
@@ -44,6 +48,8 @@ impl AuditAction {
         Self::PasswordReset,
         Self::TicketViewed,
         Self::TicketChanged,
+        Self::ChatViewed,
+        Self::ChatChanged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -58,6 +64,8 @@ impl AuditAction {
             Self::PasswordReset => "password_reset",
             Self::TicketViewed => "ticket_viewed",
             Self::TicketChanged => "ticket_changed",
+            Self::ChatViewed => "chat_viewed",
+            Self::ChatChanged => "chat_changed",
         }
     }
 
@@ -78,6 +86,8 @@ impl AuditAction {
             Self::PasswordReset => "Đặt lại mật khẩu",
             Self::TicketViewed => "Xem thông tin cá nhân trong phản ánh",
             Self::TicketChanged => "Cập nhật phản ánh",
+            Self::ChatViewed => "Xem trò chuyện với người dân",
+            Self::ChatChanged => "Trò chuyện với người dân: gửi tin, kết thúc",
         }
     }
 }

@@ -1,8 +1,8 @@
 //! The officials' web console under `/console/`: server-rendered Vietnamese pages (askama
 //! templates, one hand-written stylesheet, no JavaScript), signing in and out, the home page,
-//! password change, user administration, the audit log and the ticket pages (inbox, ticket,
-//! actions). Later sections (chat, surveys, statistics) plug into the same layout, session and
-//! role checks.
+//! password change, user administration, the audit log, the ticket pages (inbox, ticket,
+//! actions) and the officer chat pages. Later sections (surveys, statistics) plug into the same
+//! layout, session and role checks.
 
 use std::sync::LazyLock;
 
@@ -15,6 +15,7 @@ use crate::app::AppState;
 use crate::bot::catalogue::Department;
 
 pub mod assets;
+pub mod chat_views;
 pub mod cli;
 pub mod demo;
 pub mod error;
@@ -69,8 +70,17 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/console/tickets/{code}/status", post(pages::ticket_actions::change_status))
         .route("/console/tickets/{code}/close", post(pages::ticket_actions::close))
         .route("/console/tickets/{code}/note", post(pages::ticket_actions::note))
+        .route(paths::CHATS, get(pages::chats::list))
+        .route("/console/chats/{id}", get(pages::chats::show))
+        .route("/console/chats/{id}/updates", get(pages::chats::updates))
+        .route("/console/chats/{id}/messages", post(pages::chats::send))
+        .route("/console/chats/{id}/end", post(pages::chats::end))
         .route("/console/{*rest}", any(pages::not_found))
         .layer(Extension(pages::tickets::TicketDesk::from_state(&state)))
+        .layer(Extension(pages::chats::ChatDesk::from_state(&state)))
         .layer(middleware::from_fn_with_state(state, request::guard));
-    Router::new().route(paths::STYLESHEET, get(assets::stylesheet)).merge(pages)
+    Router::new()
+        .route(paths::STYLESHEET, get(assets::stylesheet))
+        .route(paths::CHAT_SCRIPT, get(assets::chat_script))
+        .merge(pages)
 }

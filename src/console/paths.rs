@@ -8,11 +8,18 @@ pub const PASSWORD: &str = "/console/password";
 pub const USERS: &str = "/console/users";
 pub const AUDIT: &str = "/console/audit";
 pub const TICKETS: &str = "/console/tickets";
+pub const CHATS: &str = "/console/chats";
 pub const STYLESHEET: &str = "/console/static/app.css";
+pub const CHAT_SCRIPT: &str = "/console/static/chat.js";
 
 /// A ticket's page.
 pub fn ticket(code: &str) -> String {
     format!("{TICKETS}/{}", encode_component(code))
+}
+
+/// An officer chat's page.
+pub fn chat(id: i64) -> String {
+    format!("{CHATS}/{id}")
 }
 
 /// The sign-in page, coming back to `target` afterwards.

@@ -55,7 +55,8 @@ impl Section {
             Self::Audit => Some(paths::AUDIT),
             Self::Users => Some(paths::USERS),
             Self::Tickets => Some(paths::TICKETS),
-            Self::Chat | Self::Surveys | Self::Stats => None,
+            Self::Chat => Some(paths::CHATS),
+            Self::Surveys | Self::Stats => None,
         }
     }
 
@@ -63,7 +64,7 @@ impl Section {
     pub fn allowed(self, principal: &Principal) -> bool {
         match self {
             Self::Tickets => principal.department_scope() != crate::auth::users::TicketScope::None,
-            Self::Chat => principal.can_chat(),
+            Self::Chat => crate::handoff::ChatScope::of(principal) != crate::handoff::ChatScope::None,
             Self::Surveys => principal.can_manage_surveys(),
             Self::Stats => principal.can_view_stats(),
             Self::Audit => principal.can_view_audit(),
@@ -86,6 +87,8 @@ pub struct NavLink {
     pub label: &'static str,
     pub href: &'static str,
     pub active: bool,
+    /// A count shown beside the label (citizens waiting for an officer).
+    pub badge: Option<i64>,
 }
 
 #[derive(Debug, Clone)]
@@ -151,15 +154,26 @@ impl Chrome {
         flash: Option<Flash>,
     ) -> Self {
         let principal = session.user.principal();
-        let mut nav = vec![NavLink { label: "Trang chính", href: paths::HOME, active: place == Place::Home }];
+        let mut nav =
+            vec![NavLink { label: "Trang chính", href: paths::HOME, active: place == Place::Home, badge: None }];
         if !session.user.must_change_password {
             for section in Section::ALL {
                 if let (Some(href), true) = (section.href(), section.allowed(&principal)) {
-                    nav.push(NavLink { label: section.title(), href, active: place == Place::Section(section) });
+                    nav.push(NavLink {
+                        label: section.title(),
+                        href,
+                        active: place == Place::Section(section),
+                        badge: None,
+                    });
                 }
             }
         }
-        nav.push(NavLink { label: "Đổi mật khẩu", href: paths::PASSWORD, active: place == Place::Password });
+        nav.push(NavLink {
+            label: "Đổi mật khẩu",
+            href: paths::PASSWORD,
+            active: place == Place::Password,
+            badge: None,
+        });
         let user = UserBadge {
             display_name: session.user.display_name.clone(),
             username: session.user.username.clone(),

@@ -71,6 +71,12 @@ impl Intake {
         Self { secrets, store, clock, writer, wake }
     }
 
+    /// What wakes this process's conversation worker (for other sources of conversation input,
+    /// such as an officer ending a chat in the console).
+    pub fn worker_wake(&self) -> Arc<Notify> {
+        self.wake.clone()
+    }
+
     /// Verifies, parses and durably stores one webhook request body.
     pub async fn accept(&self, raw: &[u8], signature: Option<&str>, num_retry: i32) -> Result<Acceptance, IntakeError> {
         let Some(signature) = signature else {

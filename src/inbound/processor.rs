@@ -2,7 +2,9 @@
 //! Contact facts (interaction time, follow state, name and phone) are recorded, messages held
 //! for the citizen are released, survey answers and opt-outs go to the survey service, ZNS
 //! ratings are matched to their dossier, and everything else goes through the chatbot
-//! (`bot::step`). The bot's effects become jobs (messages to send) committed with the new state.
+//! (`bot::step`). The bot's effects become jobs (messages to send) and officer-chat changes
+//! (`crate::handoff`) committed with the new state. An officer ending a chat in the console
+//! arrives here as an internal event and reaches the bot as [`BotInput::OfficerEnded`].
 
 use std::sync::Arc;
 
@@ -11,10 +13,12 @@ use chrono::{DateTime, TimeZone, Utc};
 
 use super::worker::{EventProcessor, Turn};
 use crate::bot::catalogue::Catalogue;
-use crate::bot::{input_from_event, step, BotContext, BotSettings, ConversationState, Effect};
+use crate::bot::{input_from_event, step, BotContext, BotInput, BotSettings, ConversationState, Effect};
 use crate::calendar::working::WorkingCalendar;
+use crate::handoff::model::{ChatChange, EndedBy};
+use crate::handoff::turn::{chat_changes, officer_ended, OfficerEnded};
 use crate::jobs::NewJob;
-use crate::store::{Conversation, InboundEvent, InboundState, Store, OA_EVENTS};
+use crate::store::{Conversation, InboundEvent, Store, OA_EVENTS};
 use crate::surveys::service::ChatResult;
 use crate::surveys::SurveyService;
 use crate::tickets::service::TicketService;
@@ -35,7 +39,37 @@ pub struct ConversationProcessor {
     pub send_attempts: u32,
 }
 
+/// The bot's stored state of a conversation (a new conversation's when none or unreadable).
+fn stored_state(conversation: Option<&Conversation>) -> ConversationState {
+    conversation.and_then(|c| c.state.clone()).and_then(|json| serde_json::from_value(json).ok()).unwrap_or_default()
+}
+
 impl ConversationProcessor {
+    /// An officer ended a chat in the console. If it is still the citizen's open chat, the bot
+    /// hands the citizen back to the menu (and says so); the chat is ended either way.
+    async fn officer_ended(
+        &self,
+        event: &InboundEvent,
+        conversation: Option<&Conversation>,
+        request: OfficerEnded,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Turn> {
+        let user = event.citizen_id.as_str();
+        let end =
+            ChatChange::End { chat_id: Some(request.chat_id), by: EndedBy::Officer, officer: Some(request.officer) };
+        let current = self.store.officer_chats.open_chat(user).await?;
+        if current.map(|chat| chat.id) != Some(request.chat_id) {
+            // The citizen left that chat already (and may be in another one): the bot is not told.
+            return Ok(Turn { chat: vec![end], ..Turn::processed(None, Vec::new()) });
+        }
+        let state = stored_state(conversation);
+        let context = BotContext::new(&self.catalogue, &self.calendar, &self.bot);
+        let result = step(&context, &state, &BotInput::OfficerEnded, now);
+        let messages = self.perform(user, event, result.effects, now).await?;
+        let jobs = self.sends(user, event, messages);
+        Ok(Turn { chat: vec![end], ..Turn::processed(Some(serde_json::to_value(&result.state)?), jobs) })
+    }
+
     /// One `zalo.send` job for the turn's messages (sent in order, one after the other), keyed
     /// by the event so a reprocessed event sends nothing twice.
     fn sends(&self, user: &str, event: &InboundEvent, messages: Vec<OutboundMessage>) -> Vec<NewJob> {
@@ -120,9 +154,8 @@ impl ConversationProcessor {
                 Effect::StartHandoff { branch, department_code } => {
                     tracing::info!(branch, department = %department_code, "citizen waiting for an officer");
                 }
-                Effect::RelayToOfficer { .. } => {
-                    // The message itself is the stored inbound event; the officer reads it there.
-                }
+                // Stored as chat changes of the turn (see `chat_changes`).
+                Effect::RelayToOfficer { .. } => {}
                 Effect::EndHandoff => tracing::info!("citizen ended the chat with an officer"),
             }
         }
@@ -138,13 +171,22 @@ impl EventProcessor for ConversationProcessor {
         conversation: Option<&Conversation>,
         now: DateTime<Utc>,
     ) -> anyhow::Result<Turn> {
+        if let Some(request) = officer_ended(event) {
+            return match request {
+                Ok(request) => self.officer_ended(event, conversation, request, now).await,
+                Err(e) => {
+                    tracing::error!(error = %e, "an officer's end of a chat could not be read; ignored");
+                    Ok(Turn::ignored())
+                }
+            };
+        }
         let Ok(parsed) = parse_event(&event.raw_body) else { return Ok(Turn::ignored()) };
         if event.citizen_id == OA_EVENTS {
             if let EventKind::UserFeedback(feedback) = &parsed.kind {
                 let feedback = self.with_tracking_id(feedback).await?;
                 let outcome = self.surveys.record_feedback(&feedback, now).await?;
                 tracing::info!(?outcome, "rating received");
-                return Ok(Turn { state: None, outcome: InboundState::Processed, jobs: Vec::new() });
+                return Ok(Turn::processed(None, Vec::new()));
             }
             return Ok(Turn::ignored());
         }
@@ -152,25 +194,16 @@ impl EventProcessor for ConversationProcessor {
         self.record_contact(user, &parsed, now).await?;
         if let EventKind::UserSendText(message) = &parsed.kind {
             if let Some(reply) = self.survey_reply(user, message.text_or_empty(), now).await? {
-                return Ok(Turn {
-                    state: None,
-                    outcome: InboundState::Processed,
-                    jobs: self.sends(user, event, vec![reply]),
-                });
+                return Ok(Turn::processed(None, self.sends(user, event, vec![reply])));
             }
         }
         let Some(input) = input_from_event(&parsed) else { return Ok(Turn::ignored()) };
-        let state: ConversationState = conversation
-            .and_then(|c| c.state.clone())
-            .and_then(|json| serde_json::from_value(json).ok())
-            .unwrap_or_default();
+        let state = stored_state(conversation);
         let context = BotContext::new(&self.catalogue, &self.calendar, &self.bot);
         let result = step(&context, &state, &input, now);
+        let chat = chat_changes(&result.effects, &state, &result.state, &input);
         let messages = self.perform(user, event, result.effects, now).await?;
-        Ok(Turn {
-            state: Some(serde_json::to_value(&result.state)?),
-            outcome: InboundState::Processed,
-            jobs: self.sends(user, event, messages),
-        })
+        let jobs = self.sends(user, event, messages);
+        Ok(Turn { chat, ..Turn::processed(Some(serde_json::to_value(&result.state)?), jobs) })
     }
 }

@@ -12,6 +12,7 @@ use tokio::sync::{Notify, Semaphore};
 use tokio::task::JoinSet;
 
 use crate::clock::SharedClock;
+use crate::handoff::ChatChange;
 use crate::jobs::backoff::Backoff;
 use crate::jobs::NewJob;
 use crate::shutdown::Shutdown;
@@ -26,12 +27,19 @@ pub struct Turn {
     pub outcome: InboundState,
     /// Jobs to enqueue with the state (messages to send…).
     pub jobs: Vec<NewJob>,
+    /// Changes to the citizen's officer chat, applied with the state.
+    pub chat: Vec<ChatChange>,
 }
 
 impl Turn {
     /// Nothing to do for this event.
     pub fn ignored() -> Self {
-        Self { state: None, outcome: InboundState::Ignored, jobs: Vec::new() }
+        Self { state: None, outcome: InboundState::Ignored, jobs: Vec::new(), chat: Vec::new() }
+    }
+
+    /// Processed: store `state` (`None` keeps it) and enqueue `jobs`.
+    pub fn processed(state: Option<serde_json::Value>, jobs: Vec<NewJob>) -> Self {
+        Self { state, outcome: InboundState::Processed, jobs, chat: Vec::new() }
     }
 }
 
@@ -195,6 +203,7 @@ impl ConversationWorker {
                         state: turn.state.clone(),
                         outcome: turn.outcome,
                         jobs: turn.jobs,
+                        chat: turn.chat,
                     };
                     match self.store.commit_turn(&commit, self.clock.now()).await? {
                         TurnResult::Committed => {

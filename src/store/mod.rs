@@ -26,6 +26,8 @@ pub use crate::auth::sessions::SessionStore;
 pub use crate::auth::users::UserStore;
 // Statistics: trait and types live with their domain in `crate::stats`.
 pub use crate::stats::model::StatsStore;
+// Officer chats: trait and types live with their domain in `crate::handoff`.
+pub use crate::handoff::model::OfficerChatStore;
 
 /// Which database a URL points at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -256,6 +258,8 @@ pub struct TurnCommit {
     pub outcome: InboundState,
     /// Jobs caused by the event (messages to send, notifications…).
     pub jobs: Vec<NewJob>,
+    /// Changes to the citizen's officer chat (opened, a message relayed, ended), in order.
+    pub chat: Vec<crate::handoff::model::ChatChange>,
 }
 
 /// What committing a turn did.
@@ -298,8 +302,8 @@ pub trait InboundStore: Send + Sync {
     /// The citizen's pending events, oldest first.
     async fn pending_events(&self, citizen_id: &str, limit: u32) -> StoreResult<Vec<InboundEvent>>;
     async fn conversation(&self, citizen_id: &str) -> StoreResult<Option<Conversation>>;
-    /// Marks the event done, stores the new state and enqueues the jobs, atomically, if `worker`
-    /// still holds the citizen's lease.
+    /// Marks the event done, stores the new state, applies the officer-chat changes and
+    /// enqueues the jobs, atomically, if `worker` still holds the citizen's lease.
     async fn commit_turn(&self, turn: &TurnCommit, now: DateTime<Utc>) -> StoreResult<TurnResult>;
     /// Records a failed attempt. Below `max_attempts` the event stays pending and the citizen
     /// waits until `retry_at`; at `max_attempts` the event is marked failed (the citizen's later
@@ -481,6 +485,7 @@ pub struct Store {
     pub sessions: Arc<dyn SessionStore>,
     pub audit: Arc<dyn AuditStore>,
     pub stats: Arc<dyn StatsStore>,
+    pub officer_chats: Arc<dyn OfficerChatStore>,
 }
 
 impl std::fmt::Debug for Store {

@@ -706,3 +706,7 @@ async fn demo_accounts_are_made_once_with_fresh_passwords() {
 /// The ticket pages, in their own file.
 #[path = "console_tickets.rs"]
 mod tickets;
+
+/// The officer chat pages and the conversation behind them, in their own file.
+#[path = "officer_chat.rs"]
+mod officer_chat;

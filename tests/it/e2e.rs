@@ -1,7 +1,8 @@
 //! End to end through the real HTTP server, the signed webhook and the Zalo simulator: a
 //! citizen follows the OA, sees the menu of the eight branches, types a branch without
-//! diacritics and reads what it handles; then files a complaint and gets its code. Surveys
-//! reach citizens on the channel their situation allows and star ratings find their dossier.
+//! diacritics and reads what it handles; then files a complaint and gets its code. Another asks
+//! for an officer, who answers and ends the chat from the console. Surveys reach citizens on the
+//! channel their situation allows and star ratings find their dossier.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -34,6 +35,8 @@ struct Running {
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     server: tokio::task::JoinHandle<anyhow::Result<()>>,
     config: Config,
+    /// The service's address, `http://127.0.0.1:PORT`.
+    base: String,
     _db: TestDb,
 }
 
@@ -69,7 +72,7 @@ async fn start(db: TestDb) -> Running {
         },
         routes,
     ));
-    Running { sim, stop: Some(stop), server, config: config_copy, _db: db }
+    Running { sim, stop: Some(stop), server, config: config_copy, base, _db: db }
 }
 
 impl Running {
@@ -379,7 +382,139 @@ async fn surveys_choose_chat_zbs_or_zns_and_ratings_find_their_dossier(db: TestD
     running.stop().await;
 }
 
+/// A signed-in console browser over real HTTP (cookies by hand; no redirects followed).
+struct Console {
+    client: reqwest::Client,
+    base: String,
+    cookie: String,
+}
+
+/// The first CSRF token in a page's forms.
+fn csrf_of(page: &str) -> String {
+    let start = page.find(r#"name="_csrf" value=""#).expect("a form with a CSRF field") + 20;
+    page[start..].split('"').next().unwrap().to_owned()
+}
+
+fn cookie_of(response: &reqwest::Response, name: &str) -> Option<String> {
+    response.headers().get_all(reqwest::header::SET_COOKIE).iter().find_map(|value| {
+        let value = value.to_str().ok()?;
+        value.strip_prefix(&format!("{name}=")).map(|rest| rest.split(';').next().unwrap_or_default().to_owned())
+    })
+}
+
+impl Console {
+    async fn sign_in(base: &str, username: &str, password: &str) -> Self {
+        let client = reqwest::Client::builder().no_proxy().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let form = client.get(format!("{base}/console/login")).send().await.unwrap();
+        let login_cookie = cookie_of(&form, "tongdai_login").expect("the sign-in form's cookie");
+        let token = csrf_of(&form.text().await.unwrap());
+        let signed = client
+            .post(format!("{base}/console/login"))
+            .header(reqwest::header::COOKIE, format!("tongdai_login={login_cookie}"))
+            .form(&[("_csrf", token.as_str()), ("username", username), ("password", password)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(signed.status(), reqwest::StatusCode::SEE_OTHER);
+        let session = cookie_of(&signed, "tongdai_session").expect("a session");
+        Self { client, base: base.to_owned(), cookie: format!("tongdai_session={session}") }
+    }
+
+    async fn get(&self, path: &str) -> String {
+        let response =
+            self.client.get(format!("{}{path}", self.base)).header(reqwest::header::COOKIE, &self.cookie).send().await;
+        let response = response.unwrap();
+        assert_eq!(response.status(), reqwest::StatusCode::OK, "GET {path}");
+        response.text().await.unwrap()
+    }
+
+    /// Posts a form of the page at `page` (with its CSRF token) to `action`.
+    async fn post(&self, page: &str, action: &str, fields: &[(&str, &str)]) {
+        let token = csrf_of(&self.get(page).await);
+        let mut form = vec![("_csrf", token.as_str())];
+        form.extend_from_slice(fields);
+        let response = self
+            .client
+            .post(format!("{}{action}", self.base))
+            .header(reqwest::header::COOKIE, &self.cookie)
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), reqwest::StatusCode::SEE_OTHER, "POST {action}");
+    }
+}
+
+async fn a_citizen_asks_for_an_officer_who_answers_and_ends_from_the_console(db: TestDb) {
+    let running = start(db).await;
+    let sim = &running.sim;
+    let citizen = sim.create_citizen("Lê Thị Hoa", None);
+    let user = citizen.user_id.as_str();
+    sim.follow(user).await.unwrap();
+    wait_for(sim, user, "the welcome and the whole menu", &["Kính chào", "Nhánh 5 – 8"]).await;
+    sim.send_text(user, "4").await.unwrap();
+    wait_for(sim, user, "branch 4's menu", &["Gặp cán bộ"]).await;
+    sim.tap_button(user, "Gặp cán bộ").await.unwrap();
+    wait_for(sim, user, "the handoff", &["chuyển anh/chị đến cán bộ Văn phòng UBND tỉnh"]).await;
+    let question = "Hồ sơ cấp phép xây dựng tôi nộp tuần trước đã đến bước nào rồi ạ?";
+    sim.send_text(user, question).await.unwrap();
+
+    // The department's officer signs in, finds the citizen in the list and answers.
+    let password = "mật khẩu cán bộ văn phòng";
+    let departments = tongdai::bot::catalogue::default_catalogue().unwrap().departments().to_vec();
+    let input = tongdai::auth::users::UserInput {
+        username: "canbo.vpubnd".into(),
+        display_name: "Trần Văn Minh".into(),
+        role: tongdai::auth::users::Role::Officer,
+        department: Some("VPUBND".into()),
+        password: password.into(),
+        must_change_password: false,
+    };
+    let rules = running.config.console.password_rules();
+    let now = tongdai::clock::Clock::now(&SystemClock);
+    let actor = tongdai::auth::audit::Actor::cli();
+    tongdai::auth::users::add_user(&running._db.store, &actor, input, rules, &departments, now).await.unwrap();
+    let console = Console::sign_in(&running.base, "canbo.vpubnd", password).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let list = loop {
+        let list = console.get("/console/chats").await;
+        if list.contains("tuần trước đã đến bước nào") {
+            break list;
+        }
+        assert!(Instant::now() < deadline, "the citizen's message did not reach the list:\n{list}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let at = list.find("/console/chats/").unwrap() + "/console/chats/".len();
+    let id: String = list[at..].chars().take_while(char::is_ascii_digit).collect();
+    let page_path = format!("/console/chats/{id}");
+    let page = console.get(&page_path).await;
+    assert!(page.contains(question), "the chat shows the citizen's message");
+    let answer = "Chào chị, hồ sơ đang ở bước thẩm định thiết kế; chị sẽ nhận kết quả trước thứ Sáu.";
+    console.post(&page_path, &format!("{page_path}/messages"), &[("text", answer)]).await;
+    wait_for(sim, user, "the officer's answer in the citizen's chat", &["Cán bộ Văn phòng UBND tỉnh:", answer]).await;
+    let chat_page = console.client.get(format!("{}/sim?u={user}", running.base)).send().await.unwrap();
+    let chat_page = chat_page.text().await.unwrap();
+    assert!(chat_page.contains("chị sẽ nhận kết quả trước thứ Sáu"), "the simulator's chat page shows the answer");
+
+    // The officer ends the chat: the citizen is told and is back with the bot.
+    console.post(&page_path, &format!("{page_path}/end"), &[]).await;
+    wait_for(sim, user, "the end of the chat", &["Cán bộ đã kết thúc cuộc trò chuyện"]).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !console.get(&page_path).await.contains("đã kết thúc trò chuyện; người dân được báo") {
+        assert!(Instant::now() < deadline, "the chat was not marked ended");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let before = sim.oa_messages_for(user).len();
+    sim.send_text(user, "3").await.unwrap();
+    let catalogue = tongdai::bot::catalogue::default_catalogue().unwrap();
+    wait_for(sim, user, "branch 3's information from the bot", &[catalogue.branch(3).unwrap().duties[0].as_str()])
+        .await;
+    assert!(sim.oa_messages_for(user).len() > before);
+    running.stop().await;
+}
+
 on_both_backends!(
+    a_citizen_asks_for_an_officer_who_answers_and_ends_from_the_console,
     follow_menu_branch_by_typing_without_diacritics_and_a_complaint,
     a_completed_dossier_leads_to_a_chat_survey_answered_to_the_end,
     a_complaint_with_a_photo_and_consent_refused_is_filed_without_personal_data,

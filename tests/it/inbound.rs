@@ -183,6 +183,7 @@ async fn inbound_store_contract(db: TestDb) {
         state: Some(json!({"step": "menu"})),
         outcome: InboundState::Processed,
         jobs: vec![NewJob::new("zalo.send", json!({"n": 1}), 5).unique("reply:a")],
+        chat: Vec::new(),
     };
     assert_eq!(inbound.commit_turn(&turn, t0()).await.unwrap(), TurnResult::LeaseLost, "only the lease holder commits");
     let turn = TurnCommit { worker: "w1".into(), ..turn };
@@ -258,6 +259,7 @@ impl EventProcessor for OrderRecorder {
             state: Some(json!({"count": count + 1})),
             outcome: InboundState::Processed,
             jobs: vec![NewJob::new("zalo.send", json!({"echo": text}), 3).unique(format!("reply:{}", event.event_key))],
+            chat: Vec::new(),
         })
     }
 }

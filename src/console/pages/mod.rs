@@ -8,6 +8,7 @@ use crate::app::AppState;
 use crate::auth::sessions::{self, Flash};
 
 pub mod audit;
+pub mod chats;
 pub mod home;
 pub mod login;
 pub mod password;
@@ -15,10 +16,17 @@ pub mod ticket_actions;
 pub mod tickets;
 pub mod users;
 
-/// The layout for a signed-in page; shows (and so clears) the pending flash message.
+/// The layout for a signed-in page; shows (and so clears) the pending flash message. The chat
+/// link carries the number of citizens of the user's scope waiting for an answer.
 async fn chrome(state: &AppState, user: &CurrentUser, title: &str, place: Place) -> ConsoleResult<Chrome> {
     let flash = sessions::take_flash(&state.store, &user.session).await?;
-    Ok(Chrome::signed_in(&state.config.console, &user.session, title, place, flash))
+    let mut chrome = Chrome::signed_in(&state.config.console, &user.session, title, place, flash);
+    if let Some(link) = chrome.nav.iter_mut().find(|link| link.href == super::paths::CHATS) {
+        let scope = crate::handoff::ChatScope::of(&user.principal);
+        let waiting = state.store.officer_chats.count_awaiting(&scope).await?;
+        link.badge = Some(waiting).filter(|n| *n > 0);
+    }
+    Ok(chrome)
 }
 
 /// Leaves a message for the next page.

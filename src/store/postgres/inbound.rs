@@ -211,6 +211,7 @@ impl InboundStore for PgStore {
         .execute(&mut *tx)
         .await
         .context("saving the conversation state")?;
+        super::officer_chats::apply_changes(&mut tx, &turn.citizen_id, &turn.chat, now).await?;
         for job in &turn.jobs {
             insert_job(&mut tx, job, now).await?;
         }

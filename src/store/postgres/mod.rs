@@ -15,6 +15,7 @@ mod audit;
 mod citizens;
 mod inbound;
 mod jobs;
+mod officer_chats;
 mod stats;
 mod surveys;
 mod tickets;
@@ -58,6 +59,7 @@ impl PgStore {
             users: shared.clone(),
             sessions: shared.clone(),
             stats: shared.clone(),
+            officer_chats: shared.clone(),
             audit: shared,
         }
     }

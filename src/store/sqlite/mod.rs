@@ -17,6 +17,7 @@ pub mod backup;
 mod citizens;
 mod inbound;
 mod jobs;
+mod officer_chats;
 mod stats;
 mod surveys;
 mod tickets;
@@ -88,6 +89,7 @@ impl SqliteStore {
             users: shared.clone(),
             sessions: shared.clone(),
             stats: shared.clone(),
+            officer_chats: shared.clone(),
             audit: shared,
         }
     }
