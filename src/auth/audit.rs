@@ -30,10 +30,15 @@ pub enum AuditAction {
     TicketViewed,
     /// A ticket was changed (reply, forward, status, close…); `details` says what.
     TicketChanged,
+    /// A dossier file was uploaded in the console, and later imported, refused or failed
+    /// (`details.status`).
+    DossiersImported,
+    /// A survey page showed personal data (dossiers' names and phones, the opt-out list).
+    SurveyDataViewed,
 }
 
 impl AuditAction {
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 12] = [
         Self::SignIn,
         Self::SignInFailed,
         Self::SignOut,
@@ -44,6 +49,8 @@ impl AuditAction {
         Self::PasswordReset,
         Self::TicketViewed,
         Self::TicketChanged,
+        Self::DossiersImported,
+        Self::SurveyDataViewed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -58,6 +65,8 @@ impl AuditAction {
             Self::PasswordReset => "password_reset",
             Self::TicketViewed => "ticket_viewed",
             Self::TicketChanged => "ticket_changed",
+            Self::DossiersImported => "dossiers_imported",
+            Self::SurveyDataViewed => "survey_data_viewed",
         }
     }
 
@@ -78,6 +87,8 @@ impl AuditAction {
             Self::PasswordReset => "Đặt lại mật khẩu",
             Self::TicketViewed => "Xem thông tin cá nhân trong phản ánh",
             Self::TicketChanged => "Cập nhật phản ánh",
+            Self::DossiersImported => "Nhập hồ sơ khảo sát từ tệp",
+            Self::SurveyDataViewed => "Xem thông tin cá nhân trong khảo sát",
         }
     }
 }

@@ -1,11 +1,12 @@
 //! The officials' web console under `/console/`: server-rendered Vietnamese pages (askama
 //! templates, one hand-written stylesheet, no JavaScript), signing in and out, the home page,
-//! password change, user administration, the audit log and the ticket pages (inbox, ticket,
-//! actions). Later sections (chat, surveys, statistics) plug into the same layout, session and
-//! role checks.
+//! password change, user administration, the audit log, the ticket pages (inbox, ticket,
+//! actions) and the survey pages (counts, dossiers, CSV upload, opt-outs). Later sections plug
+//! into the same layout, session and role checks.
 
 use std::sync::LazyLock;
 
+use axum::extract::DefaultBodyLimit;
 use axum::middleware;
 use axum::response::Redirect;
 use axum::routing::{any, get, post};
@@ -18,10 +19,12 @@ pub mod assets;
 pub mod cli;
 pub mod demo;
 pub mod error;
+pub mod multipart;
 mod pages;
 pub mod paths;
 pub mod request;
 pub mod settings;
+pub mod survey_views;
 pub mod ticket_views;
 pub mod views;
 
@@ -69,6 +72,16 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/console/tickets/{code}/status", post(pages::ticket_actions::change_status))
         .route("/console/tickets/{code}/close", post(pages::ticket_actions::close))
         .route("/console/tickets/{code}/note", post(pages::ticket_actions::note))
+        .route(paths::SURVEYS, get(pages::surveys::overview))
+        .route(paths::SURVEY_DOSSIERS, get(pages::surveys::dossiers))
+        .route(paths::SURVEY_OPT_OUTS, get(pages::surveys::opt_outs))
+        .route(
+            paths::SURVEY_IMPORTS,
+            get(pages::survey_imports::list).post(pages::survey_imports::upload).layer(DefaultBodyLimit::max(
+                paths::body_limit(paths::SURVEY_IMPORTS, state.config.server.body_limit_bytes),
+            )),
+        )
+        .route("/console/surveys/imports/{id}", get(pages::survey_imports::show))
         .route("/console/{*rest}", any(pages::not_found))
         .layer(Extension(pages::tickets::TicketDesk::from_state(&state)))
         .layer(middleware::from_fn_with_state(state, request::guard));

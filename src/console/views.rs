@@ -55,7 +55,8 @@ impl Section {
             Self::Audit => Some(paths::AUDIT),
             Self::Users => Some(paths::USERS),
             Self::Tickets => Some(paths::TICKETS),
-            Self::Chat | Self::Surveys | Self::Stats => None,
+            Self::Surveys => Some(paths::SURVEYS),
+            Self::Chat | Self::Stats => None,
         }
     }
 
@@ -64,7 +65,7 @@ impl Section {
         match self {
             Self::Tickets => principal.department_scope() != crate::auth::users::TicketScope::None,
             Self::Chat => principal.can_chat(),
-            Self::Surveys => principal.can_manage_surveys(),
+            Self::Surveys => crate::surveys::overview::access_for(principal).is_some(),
             Self::Stats => principal.can_view_stats(),
             Self::Audit => principal.can_view_audit(),
             Self::Users => principal.can_manage_users(),

@@ -26,6 +26,9 @@ pub use crate::auth::sessions::SessionStore;
 pub use crate::auth::users::UserStore;
 // Statistics: trait and types live with their domain in `crate::stats`.
 pub use crate::stats::model::StatsStore;
+// The console's survey pages: traits and types live with their domain in `crate::surveys`.
+pub use crate::surveys::imports::ImportStore;
+pub use crate::surveys::overview::SurveyOverviewStore;
 
 /// Which database a URL points at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -481,6 +484,8 @@ pub struct Store {
     pub sessions: Arc<dyn SessionStore>,
     pub audit: Arc<dyn AuditStore>,
     pub stats: Arc<dyn StatsStore>,
+    pub survey_imports: Arc<dyn ImportStore>,
+    pub survey_overview: Arc<dyn SurveyOverviewStore>,
 }
 
 impl std::fmt::Debug for Store {
@@ -497,6 +502,19 @@ impl Store {
             BackendKind::Postgres => Ok(postgres::PgStore::connect(config).await?.into_store()),
         }
     }
+}
+
+/// A LIKE pattern (escape character `\\`) matching values that contain `text`, lower-cased.
+pub(crate) fn like_contains(text: &str) -> String {
+    let mut pattern = String::from("%");
+    for c in text.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
 }
 
 /// Compares the applied migration versions with those embedded in `migrator`.

@@ -11,6 +11,8 @@ pub mod audit;
 pub mod home;
 pub mod login;
 pub mod password;
+pub mod survey_imports;
+pub mod surveys;
 pub mod ticket_actions;
 pub mod tickets;
 pub mod users;

@@ -18,6 +18,8 @@ mod citizens;
 mod inbound;
 mod jobs;
 mod stats;
+mod survey_imports;
+mod survey_overview;
 mod surveys;
 mod tickets;
 mod users;
@@ -88,6 +90,8 @@ impl SqliteStore {
             users: shared.clone(),
             sessions: shared.clone(),
             stats: shared.clone(),
+            survey_imports: shared.clone(),
+            survey_overview: shared.clone(),
             audit: shared,
         }
     }
