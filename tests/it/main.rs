@@ -10,6 +10,7 @@ mod cli;
 mod console;
 mod console_cli;
 mod console_store;
+mod console_surveys;
 mod e2e;
 mod fake_zalo;
 mod http;
