@@ -20,6 +20,16 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
+/// A stored `84…` mobile number as people write it: `0912 345 678` (others unchanged).
+pub fn phone_display(phone: &str) -> String {
+    match phone.strip_prefix("84") {
+        Some(rest) if rest.len() == 9 && rest.bytes().all(|b| b.is_ascii_digit()) => {
+            format!("0{} {} {}", &rest[..3], &rest[3..6], &rest[6..])
+        }
+        _ => phone.to_owned(),
+    }
+}
+
 /// A tab of the survey section.
 #[derive(Debug, Clone)]
 pub struct Tab {
@@ -248,5 +258,11 @@ mod tests {
         assert_eq!(thousands(999), "999");
         assert_eq!(thousands(1000), "1.000");
         assert_eq!(thousands(1234567), "1.234.567");
+    }
+
+    #[test]
+    fn phones_read_the_local_way() {
+        assert_eq!(phone_display("84912345678"), "0912 345 678");
+        assert_eq!(phone_display("1234567890123"), "1234567890123");
     }
 }

@@ -6,6 +6,7 @@ mod support;
 
 mod backup;
 mod bench;
+mod browser;
 mod cli;
 mod console;
 mod console_cli;
@@ -28,6 +29,7 @@ mod tickets_cli;
 mod tickets_service;
 mod tickets_store;
 mod tickets_support;
+mod webdriver;
 mod zalo_client;
 mod zalo_oauth;
 mod zalo_sender;

@@ -20,15 +20,15 @@ use crate::console::error::{ConsoleError, ConsoleResult};
 use crate::console::paths::{self, encode_component};
 use crate::console::request::CurrentUser;
 use crate::console::survey_views::{
-    survey_status_class, tabs, thousands, ContactView, DossierRowView, DossiersPage, OptOutRowView, OptOutsPage,
-    ReasonRow, StatusCard, SurveyTab, SurveysPage,
+    phone_display, survey_status_class, tabs, thousands, ContactView, DossierRowView, DossiersPage, OptOutRowView,
+    OptOutsPage, ReasonRow, StatusCard, SurveyTab, SurveysPage,
 };
 use crate::console::views::{local_time, render, Choice, Place, Section};
 use crate::surveys::dossiers::{parse_channel, parse_level};
 use crate::surveys::model::{DossierChannel, Level, SkipReason};
 use crate::surveys::overview::{
     access_for, answer_channel_label, channel_label, level_label, opt_out_source_label, skip_reason_label,
-    DossierAccess, DossierFilter, DossierSummary, SurveyStatus,
+    DossierAccess, DossierFilter, DossierSummary, OptOutKind, SurveyStatus,
 };
 use crate::zalo::phone::normalize_vn_phone;
 
@@ -244,7 +244,7 @@ fn dossier_row(d: &DossierSummary, access: DossierAccess, tz: Tz) -> DossierRowV
         completed: local_time(d.completed_at, tz),
         contact: (access == DossierAccess::Full).then(|| ContactView {
             name: d.citizen_name.clone().unwrap_or_default(),
-            phone: d.phone.clone().unwrap_or_default(),
+            phone: d.phone.as_deref().map(phone_display).unwrap_or_default(),
             zalo: d.has_zalo,
         }),
         status_label: status.label(),
@@ -397,7 +397,10 @@ pub async fn opt_outs(
             .iter()
             .map(|r| OptOutRowView {
                 kind: r.kind.label(),
-                value: r.value.clone(),
+                value: match r.kind {
+                    OptOutKind::Phone => phone_display(&r.value),
+                    OptOutKind::ZaloUserId => r.value.clone(),
+                },
                 source: opt_out_source_label(&r.source).to_owned(),
                 at: local_time(r.created_at, tz),
             })
