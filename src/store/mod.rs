@@ -675,3 +675,14 @@ pub trait ApiKeyStore: Send + Sync {
     /// Revokes the active key with this name; false when there is none.
     async fn revoke_api_key(&self, name: &str, now: DateTime<Utc>) -> StoreResult<bool>;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_patterns_are_escaped_and_lower_cased() {
+        assert_eq!(like_contains("H27_01%"), "%h27\\_01\\%%");
+        assert_eq!(like_contains("AB\\c"), "%ab\\\\c%");
+    }
+}

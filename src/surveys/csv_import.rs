@@ -326,6 +326,28 @@ mod tests {
     }
 
     #[test]
+    fn checking_part_by_part_finds_what_checking_at_once_finds() {
+        let header = FIELDS.join(",");
+        let row = |code: &str, level: &str| {
+            format!("{code},1.001,Khai sinh,Hộ tịch,X1,UBND xã,{level},2026-03-05T08:00:00+07:00,2026-03-09T10:00:00+07:00,truc_tiep,,,")
+        };
+        let lines = [header, row("A", "xa"), row("B", "ấp"), row("C", "xa"), row("A", "xa"), row("D", "tinh")];
+        let file = read_csv(lines.join("\n").as_bytes()).expect("structure is fine");
+        let at_once: Vec<String> =
+            check_rows(&file, now()).expect_err("invalid").iter().map(ToString::to_string).collect();
+        let mut checker = RowChecker::new(&file, now());
+        let mut progress = Vec::new();
+        while !checker.is_done() {
+            progress.push(checker.check_next(2));
+        }
+        assert_eq!(progress, [2, 4, 5]);
+        assert_eq!(checker.problem_count(), 2);
+        let by_parts: Vec<String> = checker.finish().expect_err("invalid").iter().map(ToString::to_string).collect();
+        assert_eq!(by_parts, at_once);
+        assert_eq!(at_once[1], "dòng 5, cột A (code): mã hồ sơ \"A\" trùng với dòng 2 của tệp");
+    }
+
+    #[test]
     fn structural_problems() {
         let problems = read_csv(b"code,nonsense,level\n").expect_err("bad header");
         let rendered: Vec<String> = problems.iter().map(ToString::to_string).collect();

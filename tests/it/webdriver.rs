@@ -1,6 +1,6 @@
 //! A minimal W3C WebDriver client over reqwest, enough to drive headless Chromium through
 //! chromedriver in the browser test: start chromedriver, open a session, navigate, find elements
-//! by CSS selector, type, click, read text, run a script, resize the window, take screenshots.
+//! by CSS selector, type, click, read the page's text, run a script, resize the window, take screenshots.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -160,14 +160,6 @@ impl Session {
 
     pub async fn click(&self, element: &Element) {
         self.call(reqwest::Method::POST, &format!("/element/{}/click", element.0), None).await;
-    }
-
-    pub async fn text(&self, element: &Element) -> String {
-        self.call(reqwest::Method::GET, &format!("/element/{}/text", element.0), None)
-            .await
-            .as_str()
-            .unwrap_or_default()
-            .to_owned()
     }
 
     /// The visible text of the whole page (empty while the page is being replaced).
