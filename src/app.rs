@@ -167,6 +167,18 @@ pub async fn run_with_routes(
         registry.register(crate::zalo::outbound::SEND_JOB_KIND, zalo.sender.clone());
     }
     crate::tickets::jobs::register_handlers(&mut registry, &config, &store, &clock)?;
+    let (surveys, survey_warnings) =
+        SurveyService::from_config(&config, store.surveys.clone()).context("setting up surveys")?;
+    for warning in survey_warnings {
+        tracing::warn!("{warning}");
+    }
+    let surveys = Arc::new(surveys);
+    let imports = crate::surveys::import_job::ImportJob {
+        surveys: surveys.clone(),
+        imports: store.survey_imports.clone(),
+        clock: clock.clone(),
+    };
+    registry.register(crate::surveys::imports::IMPORT_JOB_KIND, Arc::new(imports));
     let workers = Arc::new(WorkerPool::new(
         store.jobs.clone(),
         registry,
@@ -175,12 +187,6 @@ pub async fn run_with_routes(
         metrics.clone(),
         worker_id(),
     ));
-    let (surveys, survey_warnings) =
-        SurveyService::from_config(&config, store.surveys.clone()).context("setting up surveys")?;
-    for warning in survey_warnings {
-        tracing::warn!("{warning}");
-    }
-    let surveys = Arc::new(surveys);
     let worker_task = tokio::spawn(workers.clone().run(shutdown.clone()));
     let mut scheduler = Scheduler::new();
     scheduler.every(config.jobs.rescue_interval.as_duration(), Arc::new(LeaseRescuer { store: store.jobs.clone() }));

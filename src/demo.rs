@@ -101,7 +101,8 @@ pub async fn run(mut config: Config) -> anyhow::Result<()> {
         );
     }
     println!();
-    println!("  Surveys: import dossiers with `tongdai dossiers import FILE.csv` (another terminal) —");
+    println!("  Surveys: upload a dossier CSV in the console (Khảo sát › Nhập hồ sơ từ tệp, as dieuphoi.snv)");
+    println!("  or run `tongdai dossiers import FILE.csv` in another terminal —");
     println!("  in the demo a survey is sent 30 s after a dossier's completion time.");
     println!("  Stop with Ctrl-C.");
     println!();

@@ -34,10 +34,15 @@ pub enum AuditAction {
     ChatViewed,
     /// An officer wrote in a chat or ended it; `details` says what.
     ChatChanged,
+    /// A dossier file was uploaded in the console, and later imported, refused or failed
+    /// (`details.status`).
+    DossiersImported,
+    /// A survey page showed personal data (dossiers' names and phones, the opt-out list).
+    SurveyDataViewed,
 }
 
 impl AuditAction {
-    pub const ALL: [Self; 12] = [
+    pub const ALL: [Self; 14] = [
         Self::SignIn,
         Self::SignInFailed,
         Self::SignOut,
@@ -50,6 +55,8 @@ impl AuditAction {
         Self::TicketChanged,
         Self::ChatViewed,
         Self::ChatChanged,
+        Self::DossiersImported,
+        Self::SurveyDataViewed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -66,6 +73,8 @@ impl AuditAction {
             Self::TicketChanged => "ticket_changed",
             Self::ChatViewed => "chat_viewed",
             Self::ChatChanged => "chat_changed",
+            Self::DossiersImported => "dossiers_imported",
+            Self::SurveyDataViewed => "survey_data_viewed",
         }
     }
 
@@ -88,6 +97,8 @@ impl AuditAction {
             Self::TicketChanged => "Cập nhật phản ánh",
             Self::ChatViewed => "Xem trò chuyện với người dân",
             Self::ChatChanged => "Trò chuyện với người dân: gửi tin, kết thúc",
+            Self::DossiersImported => "Nhập hồ sơ khảo sát từ tệp",
+            Self::SurveyDataViewed => "Xem thông tin cá nhân trong khảo sát",
         }
     }
 }

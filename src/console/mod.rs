@@ -1,11 +1,12 @@
 //! The officials' web console under `/console/`: server-rendered Vietnamese pages (askama
 //! templates, one hand-written stylesheet, no JavaScript), signing in and out, the home page,
 //! password change, user administration, the audit log, the ticket pages (inbox, ticket,
-//! actions) and the officer chat pages. Later sections (surveys, statistics) plug into the same
-//! layout, session and role checks.
+//! actions), the officer chat pages and the survey pages (counts, dossiers, CSV upload,
+//! opt-outs). Later sections (statistics) plug into the same layout, session and role checks.
 
 use std::sync::LazyLock;
 
+use axum::extract::DefaultBodyLimit;
 use axum::middleware;
 use axum::response::Redirect;
 use axum::routing::{any, get, post};
@@ -19,10 +20,12 @@ pub mod chat_views;
 pub mod cli;
 pub mod demo;
 pub mod error;
+pub mod multipart;
 mod pages;
 pub mod paths;
 pub mod request;
 pub mod settings;
+pub mod survey_views;
 pub mod ticket_views;
 pub mod views;
 
@@ -75,6 +78,16 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/console/chats/{id}/updates", get(pages::chats::updates))
         .route("/console/chats/{id}/messages", post(pages::chats::send))
         .route("/console/chats/{id}/end", post(pages::chats::end))
+        .route(paths::SURVEYS, get(pages::surveys::overview))
+        .route(paths::SURVEY_DOSSIERS, get(pages::surveys::dossiers))
+        .route(paths::SURVEY_OPT_OUTS, get(pages::surveys::opt_outs))
+        .route(
+            paths::SURVEY_IMPORTS,
+            get(pages::survey_imports::list).post(pages::survey_imports::upload).layer(DefaultBodyLimit::max(
+                paths::body_limit(paths::SURVEY_IMPORTS, state.config.server.body_limit_bytes),
+            )),
+        )
+        .route("/console/surveys/imports/{id}", get(pages::survey_imports::show))
         .route("/console/{*rest}", any(pages::not_found))
         .layer(Extension(pages::tickets::TicketDesk::from_state(&state)))
         .layer(Extension(pages::chats::ChatDesk::from_state(&state)))

@@ -11,6 +11,28 @@ pub const TICKETS: &str = "/console/tickets";
 pub const CHATS: &str = "/console/chats";
 pub const STYLESHEET: &str = "/console/static/app.css";
 pub const CHAT_SCRIPT: &str = "/console/static/chat.js";
+pub const SURVEYS: &str = "/console/surveys";
+pub const SURVEY_DOSSIERS: &str = "/console/surveys/dossiers";
+pub const SURVEY_IMPORTS: &str = "/console/surveys/imports";
+pub const SURVEY_OPT_OUTS: &str = "/console/surveys/opt-outs";
+
+/// Room for the multipart framing around an uploaded file.
+const UPLOAD_OVERHEAD_BYTES: usize = 64 * 1024;
+
+/// The largest request body accepted at `path`: `default` (`server.body_limit_bytes`), except
+/// for the dossier file upload.
+pub fn body_limit(path: &str, default: u64) -> usize {
+    if path == SURVEY_IMPORTS {
+        crate::surveys::imports::MAX_IMPORT_BYTES + UPLOAD_OVERHEAD_BYTES
+    } else {
+        usize::try_from(default).unwrap_or(usize::MAX)
+    }
+}
+
+/// A dossier import's status page.
+pub fn survey_import(id: i64) -> String {
+    format!("{SURVEY_IMPORTS}/{id}")
+}
 
 /// A ticket's page.
 pub fn ticket(code: &str) -> String {

@@ -17,8 +17,8 @@ use askama::Template;
 use axum::response::Html;
 
 use super::error::{ConsoleError, CsrfRejected, ErrorPage};
-use super::paths;
 use super::views::{Chrome, ErrorView, Place};
+use super::{multipart, paths};
 use crate::app::AppState;
 use crate::auth::audit::Actor;
 use crate::auth::sessions::{self, ActiveSession};
@@ -91,12 +91,17 @@ struct CsrfForm {
     csrf: String,
 }
 
-/// The CSRF token a request carries: the `_csrf` field of a URL-encoded body, else the header.
+/// The CSRF token a request carries: the `_csrf` field of a URL-encoded or multipart form body,
+/// else the header.
 async fn submitted_token(headers: &HeaderMap, body: &axum::body::Bytes) -> Option<String> {
-    let is_form = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    if let Some(boundary) = multipart::boundary(content_type) {
+        let token = multipart::parse(body, &boundary).ok().and_then(|parts| multipart::text_field(&parts, CSRF_FIELD));
+        if let Some(token) = token.filter(|t| !t.is_empty()) {
+            return Some(token);
+        }
+    }
+    let is_form = content_type.starts_with("application/x-www-form-urlencoded");
     if is_form {
         let request = Request::builder()
             .method(Method::POST)
@@ -171,7 +176,7 @@ async fn guarded(
             return Ok((None, Redirect::to(paths::LOGIN).into_response()));
         }
         let (parts, body) = request.into_parts();
-        let limit = usize::try_from(state.config.server.body_limit_bytes).unwrap_or(usize::MAX);
+        let limit = paths::body_limit(parts.uri.path(), state.config.server.body_limit_bytes);
         let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| ConsoleError::TooLarge)?;
         let expected = if is_login {
             cookie_value(&parts.headers, LOGIN_COOKIE).unwrap_or_default()

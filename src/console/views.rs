@@ -56,7 +56,8 @@ impl Section {
             Self::Users => Some(paths::USERS),
             Self::Tickets => Some(paths::TICKETS),
             Self::Chat => Some(paths::CHATS),
-            Self::Surveys | Self::Stats => None,
+            Self::Surveys => Some(paths::SURVEYS),
+            Self::Stats => None,
         }
     }
 
@@ -65,7 +66,7 @@ impl Section {
         match self {
             Self::Tickets => principal.department_scope() != crate::auth::users::TicketScope::None,
             Self::Chat => crate::handoff::ChatScope::of(principal) != crate::handoff::ChatScope::None,
-            Self::Surveys => principal.can_manage_surveys(),
+            Self::Surveys => crate::surveys::overview::access_for(principal).is_some(),
             Self::Stats => principal.can_view_stats(),
             Self::Audit => principal.can_view_audit(),
             Self::Users => principal.can_manage_users(),

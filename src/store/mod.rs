@@ -28,6 +28,9 @@ pub use crate::auth::users::UserStore;
 pub use crate::stats::model::StatsStore;
 // Officer chats: trait and types live with their domain in `crate::handoff`.
 pub use crate::handoff::model::OfficerChatStore;
+// The console's survey pages: traits and types live with their domain in `crate::surveys`.
+pub use crate::surveys::imports::ImportStore;
+pub use crate::surveys::overview::SurveyOverviewStore;
 
 /// Which database a URL points at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -486,6 +489,8 @@ pub struct Store {
     pub audit: Arc<dyn AuditStore>,
     pub stats: Arc<dyn StatsStore>,
     pub officer_chats: Arc<dyn OfficerChatStore>,
+    pub survey_imports: Arc<dyn ImportStore>,
+    pub survey_overview: Arc<dyn SurveyOverviewStore>,
 }
 
 impl std::fmt::Debug for Store {
@@ -502,6 +507,19 @@ impl Store {
             BackendKind::Postgres => Ok(postgres::PgStore::connect(config).await?.into_store()),
         }
     }
+}
+
+/// A LIKE pattern (escape character `\\`) matching values that contain `text`, lower-cased.
+pub(crate) fn like_contains(text: &str) -> String {
+    let mut pattern = String::from("%");
+    for c in text.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
 }
 
 /// Compares the applied migration versions with those embedded in `migrator`.
@@ -661,4 +679,15 @@ pub trait ApiKeyStore: Send + Sync {
     async fn list_api_keys(&self) -> StoreResult<Vec<crate::auth::api_keys::ApiKeyRecord>>;
     /// Revokes the active key with this name; false when there is none.
     async fn revoke_api_key(&self, name: &str, now: DateTime<Utc>) -> StoreResult<bool>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_patterns_are_escaped_and_lower_cased() {
+        assert_eq!(like_contains("H27_01%"), "%h27\\_01\\%%");
+        assert_eq!(like_contains("AB\\c"), "%ab\\\\c%");
+    }
 }

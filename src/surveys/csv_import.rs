@@ -9,7 +9,7 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
-use super::dossiers::{validate_batch, FIELDS};
+use super::dossiers::{validate_row, FIELDS};
 use super::model::Dossier;
 use crate::bot::text::fold;
 
@@ -205,35 +205,80 @@ fn csv_problem(error: &csv::Error) -> CsvProblem {
 
 /// Validates every row of the file; the dossiers when all are valid, else every problem.
 pub fn check_rows(file: &CsvFile, now: DateTime<Utc>) -> Result<Vec<Dossier>, Vec<CsvProblem>> {
-    let maps: Vec<Map<String, Value>> = file.rows.iter().map(|(_, fields)| fields.clone()).collect();
-    let mut dossiers = Vec::with_capacity(maps.len());
-    let mut problems = Vec::new();
-    for ((line, _), result) in file.rows.iter().zip(validate_batch(&maps, now)) {
-        match result {
-            Ok(dossier) => dossiers.push(dossier),
-            Err(errors) => problems.extend(errors.into_iter().map(|e| CsvProblem {
-                line: *line,
-                column: file.column_label(&e.field),
-                message: renumber_duplicate(&e.message, &file.rows),
-            })),
-        }
-    }
-    if problems.is_empty() {
-        Ok(dossiers)
-    } else {
-        Err(problems)
-    }
+    let mut checker = RowChecker::new(file, now);
+    checker.check_next(usize::MAX);
+    checker.finish()
 }
 
-/// Batch duplicate messages name an element index; in a file, name its line instead.
-fn renumber_duplicate(message: &str, rows: &[(u64, Map<String, Value>)]) -> String {
-    let Some((before, after)) = message.split_once("phần tử ") else {
-        return message.to_owned();
-    };
-    let (number, rest) = after.split_once(' ').unwrap_or((after, ""));
-    match number.parse::<usize>().ok().and_then(|i| rows.get(i)) {
-        Some((line, _)) => format!("{before}dòng {line} {}", rest.replace("của cùng lô", "của tệp")),
-        None => message.to_owned(),
+/// Checks a file's rows a part at a time, so that a long file can report progress, with the
+/// same result as checking them all at once: every problem of every row, codes repeated within
+/// the file included (the later row is in error).
+pub struct RowChecker<'a> {
+    file: &'a CsvFile,
+    now: DateTime<Utc>,
+    next: usize,
+    /// Dossier code → the line where it first appeared.
+    first_line: BTreeMap<String, u64>,
+    dossiers: Vec<Dossier>,
+    problems: Vec<CsvProblem>,
+}
+
+impl<'a> RowChecker<'a> {
+    pub fn new(file: &'a CsvFile, now: DateTime<Utc>) -> Self {
+        Self {
+            file,
+            now,
+            next: 0,
+            first_line: BTreeMap::new(),
+            dossiers: Vec::with_capacity(file.rows.len()),
+            problems: Vec::new(),
+        }
+    }
+
+    /// Checks up to `count` more rows; returns how many rows are checked so far.
+    pub fn check_next(&mut self, count: usize) -> usize {
+        let end = self.next.saturating_add(count).min(self.file.rows.len());
+        for (line, fields) in &self.file.rows[self.next..end] {
+            match validate_row(fields, self.now) {
+                Ok(dossier) => match self.first_line.get(&dossier.code) {
+                    Some(first) => self.problems.push(CsvProblem {
+                        line: *line,
+                        column: self.file.column_label("code"),
+                        message: format!("mã hồ sơ \"{}\" trùng với dòng {first} của tệp", dossier.code),
+                    }),
+                    None => {
+                        self.first_line.insert(dossier.code.clone(), *line);
+                        self.dossiers.push(dossier);
+                    }
+                },
+                Err(errors) => self.problems.extend(errors.into_iter().map(|e| CsvProblem {
+                    line: *line,
+                    column: self.file.column_label(&e.field),
+                    message: e.message,
+                })),
+            }
+        }
+        self.next = end;
+        end
+    }
+
+    /// Whether every row has been checked.
+    pub fn is_done(&self) -> bool {
+        self.next >= self.file.rows.len()
+    }
+
+    /// Problems found so far.
+    pub fn problem_count(&self) -> usize {
+        self.problems.len()
+    }
+
+    /// The dossiers when every row checked is valid, else every problem found.
+    pub fn finish(self) -> Result<Vec<Dossier>, Vec<CsvProblem>> {
+        if self.problems.is_empty() {
+            Ok(self.dossiers)
+        } else {
+            Err(self.problems)
+        }
     }
 }
 
@@ -278,6 +323,28 @@ mod tests {
             assert!(problems[2].starts_with("dòng 3, cột L (phone): "), "{problems:?}");
             assert_eq!(problems[3], "dòng 5, cột A (code): mã hồ sơ \"HS-1\" trùng với dòng 2 của tệp");
         }
+    }
+
+    #[test]
+    fn checking_part_by_part_finds_what_checking_at_once_finds() {
+        let header = FIELDS.join(",");
+        let row = |code: &str, level: &str| {
+            format!("{code},1.001,Khai sinh,Hộ tịch,X1,UBND xã,{level},2026-03-05T08:00:00+07:00,2026-03-09T10:00:00+07:00,truc_tiep,,,")
+        };
+        let lines = [header, row("A", "xa"), row("B", "ấp"), row("C", "xa"), row("A", "xa"), row("D", "tinh")];
+        let file = read_csv(lines.join("\n").as_bytes()).expect("structure is fine");
+        let at_once: Vec<String> =
+            check_rows(&file, now()).expect_err("invalid").iter().map(ToString::to_string).collect();
+        let mut checker = RowChecker::new(&file, now());
+        let mut progress = Vec::new();
+        while !checker.is_done() {
+            progress.push(checker.check_next(2));
+        }
+        assert_eq!(progress, [2, 4, 5]);
+        assert_eq!(checker.problem_count(), 2);
+        let by_parts: Vec<String> = checker.finish().expect_err("invalid").iter().map(ToString::to_string).collect();
+        assert_eq!(by_parts, at_once);
+        assert_eq!(at_once[1], "dòng 5, cột A (code): mã hồ sơ \"A\" trùng với dòng 2 của tệp");
     }
 
     #[test]

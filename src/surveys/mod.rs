@@ -1,7 +1,8 @@
 //! Satisfaction surveys: definitions as versioned data (`surveys/*.toml`) with validated loading,
 //! typed-answer reading; dossiers in, one survey per dossier scheduled by the send policy,
 //! dispatched as `zalo.send` jobs, answered in the chat, on a signed web form or by a ZNS rating,
-//! stored raw with the dossier's dimensions; opt-outs.
+//! stored raw with the dossier's dimensions; opt-outs; dossier files uploaded in the console and
+//! what the console shows of surveys.
 
 pub mod answer;
 pub mod chat;
@@ -11,10 +12,13 @@ pub mod dispatch;
 pub mod dossiers;
 pub mod form;
 pub mod import_cli;
+pub mod import_job;
+pub mod imports;
 pub mod link;
 pub mod load;
 pub mod messages;
 pub mod model;
+pub mod overview;
 pub mod planning;
 pub mod service;
 pub mod settings;

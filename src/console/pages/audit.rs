@@ -29,11 +29,11 @@ pub struct AuditQuery {
 }
 
 /// The start of a local calendar day, in UTC.
-fn day_start(day: NaiveDate, tz: Tz) -> Option<DateTime<Utc>> {
+pub(super) fn day_start(day: NaiveDate, tz: Tz) -> Option<DateTime<Utc>> {
     tz.from_local_datetime(&day.and_hms_opt(0, 0, 0)?).earliest().map(|at| at.with_timezone(&Utc))
 }
 
-fn parse_day(text: &str) -> Result<Option<NaiveDate>, String> {
+pub(super) fn parse_day(text: &str) -> Result<Option<NaiveDate>, String> {
     let text = text.trim();
     if text.is_empty() {
         return Ok(None);

@@ -12,6 +12,8 @@ pub mod chats;
 pub mod home;
 pub mod login;
 pub mod password;
+pub mod survey_imports;
+pub mod surveys;
 pub mod ticket_actions;
 pub mod tickets;
 pub mod users;

@@ -19,6 +19,8 @@ mod inbound;
 mod jobs;
 mod officer_chats;
 mod stats;
+mod survey_imports;
+mod survey_overview;
 mod surveys;
 mod tickets;
 mod users;
@@ -90,6 +92,8 @@ impl SqliteStore {
             sessions: shared.clone(),
             stats: shared.clone(),
             officer_chats: shared.clone(),
+            survey_imports: shared.clone(),
+            survey_overview: shared.clone(),
             audit: shared,
         }
     }

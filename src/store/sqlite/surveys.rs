@@ -326,6 +326,54 @@ async fn insert_answer(
     Ok(done.rows_affected() == 1)
 }
 
+/// Stores dossiers on an open transaction (see `SurveyStore::store_dossiers`), calling `on_row`
+/// after each row.
+pub(super) async fn store_dossiers_in(
+    conn: &mut SqliteConnection,
+    dossiers: &[Dossier],
+    plan: &PlanInstance<'_>,
+    on_row: &(dyn Fn() + Send + Sync),
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<DossierOutcome>> {
+    let mut outcomes = Vec::with_capacity(dossiers.len());
+    for dossier in dossiers {
+        let existing: Option<DossierRow> = sqlx::query_as("SELECT * FROM survey_dossiers WHERE code = ?1")
+            .bind(&dossier.code)
+            .fetch_optional(&mut *conn)
+            .await
+            .context("looking up a dossier")?;
+        let existing = existing.map(Dossier::try_from).transpose()?;
+        let outcome = match existing {
+            Some(stored) if stored == *dossier => DossierOutcome::Unchanged,
+            Some(_) => {
+                write_dossier(&mut *conn, dossier, now, false).await?;
+                sqlx::query(
+                    "UPDATE survey_instances SET zalo_user_id = ?2, phone = ?3, updated_at = ?4
+                      WHERE dossier_code = ?1 AND state = 'scheduled'",
+                )
+                .bind(&dossier.code)
+                .bind(&dossier.zalo_user_id)
+                .bind(&dossier.phone)
+                .bind(to_ms(now))
+                .execute(&mut *conn)
+                .await
+                .context("updating a scheduled survey's contact")?;
+                DossierOutcome::Updated
+            }
+            None => {
+                let history = contact_history(&mut *conn, dossier).await?;
+                let decided = plan(dossier, &history);
+                write_dossier(&mut *conn, dossier, now, true).await?;
+                let (instance_id, state) = insert_instance(&mut *conn, dossier, &decided, now).await?;
+                DossierOutcome::Created { instance_id, state }
+            }
+        };
+        on_row();
+        outcomes.push(outcome);
+    }
+    Ok(outcomes)
+}
+
 #[async_trait]
 impl SurveyStore for SqliteStore {
     async fn store_dossiers(
@@ -335,41 +383,7 @@ impl SurveyStore for SqliteStore {
         now: DateTime<Utc>,
     ) -> StoreResult<Vec<DossierOutcome>> {
         let mut tx = self.begin_write().await?;
-        let mut outcomes = Vec::with_capacity(dossiers.len());
-        for dossier in dossiers {
-            let existing: Option<DossierRow> = sqlx::query_as("SELECT * FROM survey_dossiers WHERE code = ?1")
-                .bind(&dossier.code)
-                .fetch_optional(&mut *tx)
-                .await
-                .context("looking up a dossier")?;
-            let existing = existing.map(Dossier::try_from).transpose()?;
-            let outcome = match existing {
-                Some(stored) if stored == *dossier => DossierOutcome::Unchanged,
-                Some(_) => {
-                    write_dossier(&mut tx, dossier, now, false).await?;
-                    sqlx::query(
-                        "UPDATE survey_instances SET zalo_user_id = ?2, phone = ?3, updated_at = ?4
-                          WHERE dossier_code = ?1 AND state = 'scheduled'",
-                    )
-                    .bind(&dossier.code)
-                    .bind(&dossier.zalo_user_id)
-                    .bind(&dossier.phone)
-                    .bind(to_ms(now))
-                    .execute(&mut *tx)
-                    .await
-                    .context("updating a scheduled survey's contact")?;
-                    DossierOutcome::Updated
-                }
-                None => {
-                    let history = contact_history(&mut tx, dossier).await?;
-                    let decided = plan(dossier, &history);
-                    write_dossier(&mut tx, dossier, now, true).await?;
-                    let (instance_id, state) = insert_instance(&mut tx, dossier, &decided, now).await?;
-                    DossierOutcome::Created { instance_id, state }
-                }
-            };
-            outcomes.push(outcome);
-        }
+        let outcomes = store_dossiers_in(&mut tx, dossiers, plan, &|| {}, now).await?;
         tx.commit().await.context("committing dossiers")?;
         Ok(outcomes)
     }
