@@ -360,7 +360,15 @@ async fn surveys_choose_chat_zbs_or_zns_and_ratings_find_their_dossier(db: TestD
 
     // The attempts are recorded: for the stale citizen the refused chat message, then the template.
     let store = &running._db.store;
-    let zbs = store.zalo_outbound.find_by_message_id(&stale_msg).await.unwrap().expect("the ZBS send is recorded");
+    // The simulator has the template as soon as it answers; the sender records it just after.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let zbs = loop {
+        if let Some(record) = store.zalo_outbound.find_by_message_id(&stale_msg).await.unwrap() {
+            break record;
+        }
+        assert!(Instant::now() < deadline, "the ZBS send is not recorded");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
     let attempts = store.zalo_outbound.records_for_job(zbs.record.job_id.unwrap()).await.unwrap();
     let channels: Vec<_> = attempts.iter().map(|a| (a.record.channel, a.record.status, a.record.error_code)).collect();
     use tongdai::zalo::records::{OutboundChannel, OutboundStatus};
@@ -455,7 +463,7 @@ async fn a_citizen_asks_for_an_officer_who_answers_and_ends_from_the_console(db:
     sim.send_text(user, "4").await.unwrap();
     wait_for(sim, user, "branch 4's menu", &["Gặp cán bộ"]).await;
     sim.tap_button(user, "Gặp cán bộ").await.unwrap();
-    wait_for(sim, user, "the handoff", &["chuyển anh/chị đến cán bộ Văn phòng UBND tỉnh"]).await;
+    wait_for(sim, user, "the handoff", &["chuyển Ông/Bà đến cán bộ Văn phòng UBND tỉnh"]).await;
     let question = "Hồ sơ cấp phép xây dựng tôi nộp tuần trước đã đến bước nào rồi ạ?";
     sim.send_text(user, question).await.unwrap();
 

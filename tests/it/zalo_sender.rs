@@ -45,7 +45,7 @@ async fn job(db: &TestDb, key: &str, request: SendRequest) -> Job {
 }
 
 fn long_text() -> String {
-    "Sở Nội vụ đã tiếp nhận phản ánh của anh/chị và sẽ trả lời trong 5 ngày làm việc. ".repeat(60)
+    "Sở Nội vụ đã tiếp nhận phản ánh của Ông/Bà và sẽ trả lời trong 5 ngày làm việc. ".repeat(60)
 }
 
 fn reply_with_template(user_id: &str, text: &str, if_unreachable: Unreachable) -> SendRequest {
@@ -209,7 +209,7 @@ async fn held_messages_are_delivered_once_after_the_citizen_writes(db: TestDb) {
     db.store.citizens.record_interaction("u7", t0() - Duration::days(10)).await.unwrap();
     let request = SendRequest {
         if_unreachable: Unreachable::HoldUntilNextMessage,
-        ..SendRequest::chat("u7", OutboundMessage::text("Cán bộ đã trả lời phản ánh của anh/chị."), "ticket_reply")
+        ..SendRequest::chat("u7", OutboundMessage::text("Cán bộ đã trả lời phản ánh của Ông/Bà."), "ticket_reply")
     };
     let send = job(&db, "held:source", request).await;
     rig.zalo.sender.run(&send).await.unwrap();
@@ -224,7 +224,7 @@ async fn held_messages_are_delivered_once_after_the_citizen_writes(db: TestDb) {
     let delivery = db.store.jobs.get(released[0].id()).await.unwrap().unwrap();
     rig.zalo.sender.run(&delivery).await.unwrap();
     rig.zalo.sender.run(&delivery).await.unwrap();
-    assert_eq!(rig.fake.delivered_texts(), vec!["Cán bộ đã trả lời phản ánh của anh/chị."]);
+    assert_eq!(rig.fake.delivered_texts(), vec!["Cán bộ đã trả lời phản ánh của Ông/Bà."]);
 }
 
 async fn permanent_failures_name_the_zalo_code(db: TestDb) {
@@ -303,11 +303,11 @@ async fn the_service_sends_zalo_jobs_and_refreshes_tokens_when_zalo_is_configure
     config.zalo.refresh_token = "rt-0".into();
     config.jobs.poll_interval = tongdai::calendar::duration::HumanDuration::from_millis(20);
     db.store.citizens.record_interaction("u1", SystemClock.now()).await.unwrap();
-    let request = SendRequest::chat("u1", OutboundMessage::text("Chào anh/chị"), "bot_reply");
+    let request = SendRequest::chat("u1", OutboundMessage::text("Chào Ông/Bà"), "bot_reply");
     let id = db.store.jobs.enqueue(&request.into_job("wired:1", 5), SystemClock.now()).await.unwrap().id();
 
     serve_until(config, &db, || !fake.delivered_texts().is_empty() && fake.oauth_calls() > 0).await;
-    assert_eq!(fake.delivered_texts(), vec!["Chào anh/chị"]);
+    assert_eq!(fake.delivered_texts(), vec!["Chào Ông/Bà"]);
     assert_eq!(fake.received(OAUTH).len(), 1, "the configured pair is refreshed by the tick");
     assert_eq!(db.store.jobs.get(id).await.unwrap().unwrap().state, JobState::Completed);
 }
