@@ -18,6 +18,8 @@ mod layout;
 mod queue;
 mod sim;
 mod stats;
+mod stats_aggregates;
+mod stats_tickets;
 mod store_contract;
 mod survey_store;
 mod surveys;
