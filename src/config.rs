@@ -42,6 +42,7 @@ pub struct Config {
     pub bot: BotConfig,
     pub tickets: crate::tickets::config::TicketsConfig,
     pub console: crate::console::settings::ConsoleConfig,
+    pub stats: crate::stats::settings::StatsConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -514,6 +515,7 @@ impl Config {
         problems.extend(crate::bot::settings::config_problems(&self.bot));
         self.tickets.validate(&mut problems);
         problems.extend(self.console.problems());
+        problems.extend(self.stats.problems());
         if problems.is_empty() {
             Ok(())
         } else {

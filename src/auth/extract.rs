@@ -79,6 +79,51 @@ impl<S: RequiredScope> FromRequestParts<AppState> for ApiClient<S> {
     }
 }
 
+/// Who reads statistics: a machine client holding `stats:read`, or a signed-in console user
+/// (session cookie) who does not have to change their password first. 401 otherwise.
+#[derive(Debug, Clone)]
+pub enum StatsReader {
+    ApiKey(ApiKeyRecord),
+    User(super::users::Principal),
+}
+
+impl FromRequestParts<AppState> for StatsReader {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        if parts.headers.contains_key(AUTHORIZATION) {
+            let client = ApiClient::<StatsRead>::from_request_parts(parts, state).await?;
+            return Ok(Self::ApiKey(client.key));
+        }
+        let cookie = crate::console::request::cookie_value(&parts.headers, crate::console::request::SESSION_COOKIE);
+        if let Some(id) = cookie {
+            let policy = state.config.console.session_policy();
+            let session = super::sessions::resolve(&state.store, &policy, &id, state.clock.now()).await?;
+            match session {
+                Some(session) if !session.user.must_change_password => {
+                    return Ok(Self::User(session.user.principal()));
+                }
+                Some(_) => return Err(ApiError::Forbidden("change your console password first".into())),
+                None => {}
+            }
+        }
+        Err(ApiError::Unauthorized(
+            "send an API key with the `stats:read` scope as `Authorization: Bearer <key>`, or sign in to the console"
+                .into(),
+        ))
+    }
+}
+
+impl StatsReader {
+    /// What this caller may see.
+    pub fn scope(&self, config: &crate::stats::settings::StatsConfig) -> crate::stats::scope::StatsScope {
+        match self {
+            Self::ApiKey(key) => crate::stats::scope::StatsScope::of_api_key(key, config),
+            Self::User(principal) => crate::stats::scope::StatsScope::of_user(principal, config),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,11 +1,11 @@
 //! `tongdai stats export`: writes a survey report to a file as JSON (the API's body) or as CSV
-//! for Excel.
+//! for Excel; `tongdai stats rebuild`: recomputes the maintained aggregates.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use clap::{Subcommand, ValueEnum};
+use clap::{Args, Subcommand, ValueEnum};
 
 use super::compute::AggregationRules;
 use super::query::StatsQuery;
@@ -18,40 +18,69 @@ pub enum ExportFormat {
     Csv,
 }
 
+/// What to export and where.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Survey id (e.g. sipas-2017).
+    #[arg(long)]
+    survey: String,
+    /// First day, YYYY-MM-DD (Vietnamese local date, inclusive), on the dossier's completion.
+    #[arg(long)]
+    from: String,
+    /// Last day, YYYY-MM-DD (inclusive).
+    #[arg(long)]
+    to: String,
+    /// agency, level, field, procedure, channel, month or quarter.
+    #[arg(long)]
+    group_by: Option<String>,
+    #[arg(long)]
+    agency: Option<String>,
+    /// tinh, huyen or xa.
+    #[arg(long)]
+    level: Option<String>,
+    #[arg(long)]
+    field: Option<String>,
+    #[arg(long)]
+    procedure: Option<String>,
+    /// truc_tiep or truc_tuyen.
+    #[arg(long)]
+    channel: Option<String>,
+    #[arg(long, value_enum)]
+    format: ExportFormat,
+    /// Output file.
+    #[arg(long)]
+    out: PathBuf,
+}
+
+impl ExportArgs {
+    /// The request as API query parameters.
+    fn params(&self) -> Vec<(String, String)> {
+        let mut params = vec![
+            ("survey".to_owned(), self.survey.clone()),
+            ("from".to_owned(), self.from.clone()),
+            ("to".to_owned(), self.to.clone()),
+        ];
+        for (key, value) in [
+            ("group_by", &self.group_by),
+            ("agency", &self.agency),
+            ("level", &self.level),
+            ("field", &self.field),
+            ("procedure", &self.procedure),
+            ("channel", &self.channel),
+        ] {
+            params.extend(value.clone().map(|v| (key.to_owned(), v)));
+        }
+        params
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum StatsCommand {
     /// Export the satisfaction figures of one survey over a period.
-    Export {
-        /// Survey id (e.g. sipas-2017).
-        #[arg(long)]
-        survey: String,
-        /// First day, YYYY-MM-DD (Vietnamese local date, inclusive), on the dossier's completion.
-        #[arg(long)]
-        from: String,
-        /// Last day, YYYY-MM-DD (inclusive).
-        #[arg(long)]
-        to: String,
-        /// agency, level, field, procedure, channel, month or quarter.
-        #[arg(long)]
-        group_by: Option<String>,
-        #[arg(long)]
-        agency: Option<String>,
-        /// tinh, huyen or xa.
-        #[arg(long)]
-        level: Option<String>,
-        #[arg(long)]
-        field: Option<String>,
-        #[arg(long)]
-        procedure: Option<String>,
-        /// truc_tiep or truc_tuyen.
-        #[arg(long)]
-        channel: Option<String>,
-        #[arg(long, value_enum)]
-        format: ExportFormat,
-        /// Output file.
-        #[arg(long)]
-        out: PathBuf,
-    },
+    Export(Box<ExportArgs>),
+    /// Recompute the statistics aggregates from the raw answers and surveys (after restoring or
+    /// editing data by hand; the service keeps them up to date by itself).
+    Rebuild,
 }
 
 /// Runs a `stats` command; prints errors to stderr.
@@ -63,7 +92,11 @@ pub fn run(config: &Config, command: StatsCommand) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(execute(config, command)) {
+    let result = match command {
+        StatsCommand::Export(args) => runtime.block_on(export(config, &args)),
+        StatsCommand::Rebuild => runtime.block_on(rebuild(config)),
+    };
+    match result {
         Ok(code) => code,
         Err(e) => {
             eprintln!("tongdai: {e:#}");
@@ -72,21 +105,16 @@ pub fn run(config: &Config, command: StatsCommand) -> ExitCode {
     }
 }
 
-async fn execute(config: &Config, command: StatsCommand) -> anyhow::Result<ExitCode> {
-    let StatsCommand::Export { survey, from, to, group_by, agency, level, field, procedure, channel, format, out } =
-        command;
-    let mut params = vec![("survey".to_owned(), survey), ("from".to_owned(), from), ("to".to_owned(), to)];
-    for (key, value) in [
-        ("group_by", group_by),
-        ("agency", agency),
-        ("level", level),
-        ("field", field),
-        ("procedure", procedure),
-        ("channel", channel),
-    ] {
-        params.extend(value.map(|v| (key.to_owned(), v)));
-    }
-    let query = match StatsQuery::from_params(&params) {
+async fn rebuild(config: &Config) -> anyhow::Result<ExitCode> {
+    let store = crate::app::open_store(config).await?;
+    let started = std::time::Instant::now();
+    store.stats.rebuild_aggregates().await.context("rebuilding the statistics aggregates")?;
+    eprintln!("statistics aggregates rebuilt in {:.1?}", started.elapsed());
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn export(config: &Config, args: &ExportArgs) -> anyhow::Result<ExitCode> {
+    let query = match StatsQuery::from_params(&args.params()) {
         Ok(query) => query,
         Err(why) => {
             eprintln!("tongdai: {why}");
@@ -104,11 +132,11 @@ async fn execute(config: &Config, command: StatsCommand) -> anyhow::Result<ExitC
         }
         Err(e) => return Err(e.into()),
     };
-    let bytes = match format {
+    let bytes = match args.format {
         ExportFormat::Json => serde_json::to_vec_pretty(&report).context("serialising the report")?,
         ExportFormat::Csv => super::csv_export::to_csv(&report)?,
     };
-    std::fs::write(&out, bytes).with_context(|| format!("writing {}", out.display()))?;
-    eprintln!("{} written: {} questions, {} groups", out.display(), report.questions.len(), report.groups.len());
+    std::fs::write(&args.out, bytes).with_context(|| format!("writing {}", args.out.display()))?;
+    eprintln!("{} written: {} questions, {} groups", args.out.display(), report.questions.len(), report.groups.len());
     Ok(ExitCode::SUCCESS)
 }

@@ -63,6 +63,9 @@ pub struct StatsFilter {
     pub procedure: Option<String>,
     /// Dossier channel: `truc_tiep` or `truc_tuyen`.
     pub channel: Option<String>,
+    /// Only these agency codes (the caller's department, see [`crate::stats::scope`]); `None` =
+    /// every agency, an empty list = none.
+    pub agencies: Option<Vec<String>>,
 }
 
 /// The answers and instances statistics are computed over. The period is on the dossier's
@@ -101,7 +104,22 @@ pub struct InstanceCounts {
     pub responses: i64,
 }
 
-/// Read-only aggregate queries over `survey_answers` and `survey_instances`.
+/// One answered dossier written by [`StatsStore::seed_answered`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeedDossier {
+    pub dossier: crate::surveys::model::Dossier,
+    pub survey_id: String,
+    pub survey_version: u32,
+    /// Sent and answered at this time, by web form.
+    pub answered_at: DateTime<Utc>,
+    /// Question code and value of each integer answer.
+    pub answers: Vec<(String, i64)>,
+}
+
+/// Statistics reads. Counts come from the maintained aggregates (`stats_*_counts`, kept by the
+/// survey store in the transaction of each write; see [`crate::stats::plan`]) and, for the days
+/// of partial months and for slices on two dimensions, from `survey_answers` and
+/// `survey_instances`.
 #[async_trait]
 pub trait StatsStore: Send + Sync {
     /// Integer answers of the slice counted by (group, question, value), ordered by those.
@@ -109,6 +127,19 @@ pub trait StatsStore: Send + Sync {
     /// Sent, answered and responding instances of the slice, per group (ordered by group key),
     /// or one row when the slice is not grouped.
     async fn instance_counts(&self, slice: &StatsSlice) -> StoreResult<Vec<InstanceCounts>>;
+    /// Recomputes the aggregates from the raw rows (the migration's backfill), in one transaction.
+    async fn rebuild_aggregates(&self) -> StoreResult<()>;
+    /// Benchmarks only: writes answered dossiers (dossier, sent and answered instance, answers)
+    /// with multi-row inserts and WITHOUT maintaining the aggregates; call
+    /// [`Self::rebuild_aggregates`] afterwards.
+    async fn seed_answered(&self, batch: &[SeedDossier]) -> StoreResult<()>;
+    /// Tickets received in `[from, to)` inside `scope`, as the complaint figures need them.
+    async fn ticket_rows(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        scope: &crate::tickets::filter::Scope,
+    ) -> StoreResult<Vec<super::tickets::TicketStatRow>>;
 }
 
 /// The table a dimension is read from: the answers (dimensions copied in) or the dossiers.
@@ -156,30 +187,4 @@ impl Dimension {
             _ => None,
         }
     }
-}
-
-/// One group's instance figures as read by the two store queries.
-pub(crate) struct GroupRow {
-    pub group: Option<String>,
-    pub name: Option<String>,
-    pub sent: i64,
-    pub answered: i64,
-    pub responses: i64,
-}
-
-/// Merges the instance rows and the response rows (same group keys, either may miss a group).
-pub(crate) fn merge_group_rows(instances: Vec<GroupRow>, responses: Vec<GroupRow>) -> Vec<InstanceCounts> {
-    let mut merged: std::collections::BTreeMap<Option<String>, InstanceCounts> = std::collections::BTreeMap::new();
-    for row in instances.into_iter().chain(responses) {
-        let entry = merged
-            .entry(row.group.clone())
-            .or_insert_with(|| InstanceCounts { group: row.group.clone(), ..InstanceCounts::default() });
-        entry.sent += row.sent;
-        entry.answered += row.answered;
-        entry.responses += row.responses;
-        if entry.group_name.is_none() {
-            entry.group_name = row.name;
-        }
-    }
-    merged.into_values().collect()
 }

@@ -71,6 +71,7 @@ impl StatsQuery {
             field: get("field").map(str::to_owned),
             procedure: get("procedure").map(str::to_owned),
             channel,
+            agencies: None,
         };
         Ok(Self { survey, from, to, group_by, filter })
     }

@@ -10,6 +10,7 @@ use crate::config::DatabaseConfig;
 
 pub mod postgres;
 pub mod sqlite;
+mod stats_sql;
 
 pub use crate::jobs::model::{EnqueueOutcome, Job, JobState, NewJob};
 use crate::surveys::model::{

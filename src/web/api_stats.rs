@@ -1,20 +1,37 @@
-//! `GET /api/v1/stats/surveys`: satisfaction figures of one survey over a period, optionally
-//! grouped and filtered, for API keys with the `stats:read` scope.
+//! `GET /api/v1/stats/surveys` (satisfaction figures of one survey over a period, optionally
+//! grouped and filtered) and `GET /api/v1/stats/tickets` (complaint figures of a period), for
+//! API keys with the `stats:read` scope or signed-in console users, each within their scope.
+
+use std::sync::Arc;
 
 use axum::extract::{Query, State};
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 
 use super::error::{ApiError, ApiResult};
 use crate::app::AppState;
-use crate::auth::extract::{ApiClient, StatsRead};
+use crate::auth::extract::StatsReader;
 use crate::stats::compute::AggregationRules;
 use crate::stats::query::StatsQuery;
 use crate::stats::report::{survey_report, StatsError, SurveyReport};
+use crate::stats::tickets::{ticket_report, TicketReport, TicketStatsQuery};
+use crate::tickets::service::TicketService;
 
 /// The statistics routes.
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/api/v1/stats/surveys", get(surveys))
+pub fn routes(state: &AppState) -> Router<AppState> {
+    let surveys = Router::new().route("/api/v1/stats/surveys", get(surveys));
+    match TicketService::from_config(&state.config, state.store.tickets.clone()) {
+        Ok(service) => surveys.route("/api/v1/stats/tickets", get(tickets)).layer(Extension(Arc::new(service))),
+        Err(e) => {
+            let reason = format!("{e:#}");
+            tracing::error!(error = %reason, "the complaint statistics are unavailable");
+            let unavailable = move || {
+                let reason = reason.clone();
+                async move { ApiError::Unavailable(format!("the ticket service is not configured: {reason}")) }
+            };
+            surveys.route("/api/v1/stats/tickets", get(unavailable))
+        }
+    }
 }
 
 impl From<StatsError> for ApiError {
@@ -28,12 +45,35 @@ impl From<StatsError> for ApiError {
 
 async fn surveys(
     State(state): State<AppState>,
-    _client: ApiClient<StatsRead>,
+    reader: StatsReader,
     Query(params): Query<Vec<(String, String)>>,
 ) -> ApiResult<Json<SurveyReport>> {
-    let query = StatsQuery::from_params(&params).map_err(ApiError::BadRequest)?;
+    let mut query = StatsQuery::from_params(&params).map_err(ApiError::BadRequest)?;
+    reader.scope(&state.config.stats).restrict(&mut query).map_err(ApiError::Forbidden)?;
     let report =
         survey_report(state.store.stats.as_ref(), state.surveys.catalog(), &query, &AggregationRules::default())
             .await?;
+    Ok(Json(report))
+}
+
+async fn tickets(
+    State(state): State<AppState>,
+    Extension(service): Extension<Arc<TicketService>>,
+    reader: StatsReader,
+    Query(params): Query<Vec<(String, String)>>,
+) -> ApiResult<Json<TicketReport>> {
+    let query = TicketStatsQuery::from_params(&params).map_err(ApiError::BadRequest)?;
+    let Some(scope) = reader.scope(&state.config.stats).tickets else {
+        return Err(ApiError::Forbidden("your account may not see complaint figures".into()));
+    };
+    let report = ticket_report(
+        state.store.stats.as_ref(),
+        service.catalogue(),
+        service.calendar(),
+        &query,
+        &scope,
+        state.clock.now(),
+    )
+    .await?;
     Ok(Json(report))
 }

@@ -38,7 +38,7 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
         .route("/s/{token}", get(survey_form::show).post(survey_form::submit))
         .route("/api/v1/dossiers", post(api_dossiers::post_dossiers_with_key))
         .merge(api_tickets::routes(&state))
-        .merge(api_stats::routes())
+        .merge(api_stats::routes(&state))
         .merge(crate::console::router(state.clone()));
     let routes = zalo_oauth::routes(routes, &state.config.zalo);
     with_common_layers(routes, state)

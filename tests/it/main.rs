@@ -21,6 +21,8 @@ mod multi_instance;
 mod queue;
 mod sim;
 mod stats;
+mod stats_aggregates;
+mod stats_tickets;
 mod store_contract;
 mod survey_store;
 mod surveys;

@@ -9,7 +9,9 @@ use chrono::{DateTime, Utc};
 use sqlx::{FromRow, PgConnection};
 
 use super::jobs::insert_job;
+use super::stats::apply_delta;
 use super::PgStore;
+use crate::stats::aggregate::{cells, InstanceDelta, StatsDelta};
 use crate::store::{BuildReminder, Context, DecideSend, PlanInstance, StoreError, StoreResult, SurveyStore};
 use crate::surveys::answer::AnswerValue;
 use crate::surveys::model::{
@@ -282,42 +284,78 @@ async fn due_instances(conn: &mut PgConnection, rows: Vec<DueRow>) -> StoreResul
         .collect()
 }
 
-/// Inserts one raw answer with the dossier's dimensions; false when the question was answered.
-async fn insert_answer(
-    conn: &mut PgConnection,
-    instance_id: i64,
-    survey_id: &str,
-    survey_version: u32,
-    answer: &NewAnswer,
-    channel: AnswerChannel,
-    now: DateTime<Utc>,
-) -> StoreResult<bool> {
-    let (value_int, value_text) = match &answer.value {
-        AnswerValue::Score(value) => (Some(*value), None),
-        AnswerValue::Text(text) => (None, Some(text.as_str())),
-    };
-    let done = sqlx::query(
-        "INSERT INTO survey_answers (instance_id, dossier_code, survey_id, survey_version, question_code, value_int,
-             value_text, answered_at, channel, agency_code, agency_name, level, field, procedure_code, procedure_name,
-             dossier_channel, completed_at)
-         SELECT i.id, d.code, $2, $3, $4, $5, $6, $7, $8, d.agency_code, d.agency_name, d.level, d.field,
-                d.procedure_code, d.procedure_name, d.channel, d.completed_at
-           FROM survey_instances i JOIN survey_dossiers d ON d.code = i.dossier_code
-          WHERE i.id = $1
-         ON CONFLICT (dossier_code, question_code) DO NOTHING",
+/// The dossier of a survey instance.
+async fn dossier_of_instance(conn: &mut PgConnection, instance_id: i64) -> StoreResult<Dossier> {
+    let row: DossierRow = sqlx::query_as(
+        "SELECT d.* FROM survey_dossiers d JOIN survey_instances i ON i.dossier_code = d.code WHERE i.id = $1",
     )
     .bind(instance_id)
-    .bind(survey_id)
-    .bind(i32::try_from(survey_version).unwrap_or(i32::MAX))
-    .bind(&answer.question_code)
-    .bind(value_int)
-    .bind(value_text)
-    .bind(now)
-    .bind(channel.as_str())
-    .execute(&mut *conn)
+    .fetch_one(&mut *conn)
     .await
-    .context("storing a survey answer")?;
-    Ok(done.rows_affected() == 1)
+    .context("reading a survey's dossier")?;
+    Dossier::try_from(row)
+}
+
+/// Inserts raw answers with the dossier's dimensions (a question answered already is skipped)
+/// and adds them to `delta`: integer answers to the answer counts, and one response when these
+/// are the instance's first answers to the survey.
+#[allow(clippy::too_many_arguments)]
+async fn insert_answers(
+    conn: &mut PgConnection,
+    instance_id: i64,
+    dossier: &Dossier,
+    survey_id: &str,
+    survey_version: u32,
+    answers: &[NewAnswer],
+    channel: AnswerChannel,
+    now: DateTime<Utc>,
+    delta: &mut StatsDelta,
+) -> StoreResult<()> {
+    let answered_before: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM survey_answers WHERE instance_id = $1 AND survey_id = $2)")
+            .bind(instance_id)
+            .bind(survey_id)
+            .fetch_one(&mut *conn)
+            .await
+            .context("checking a survey's earlier answers")?;
+    let mut inserted_any = false;
+    for answer in answers {
+        let (value_int, value_text) = match &answer.value {
+            AnswerValue::Score(value) => (Some(*value), None),
+            AnswerValue::Text(text) => (None, Some(text.as_str())),
+        };
+        let done = sqlx::query(
+            "INSERT INTO survey_answers (instance_id, dossier_code, survey_id, survey_version, question_code, value_int,
+                 value_text, answered_at, channel, agency_code, agency_name, level, field, procedure_code, procedure_name,
+                 dossier_channel, completed_at)
+             SELECT i.id, d.code, $2, $3, $4, $5, $6, $7, $8, d.agency_code, d.agency_name, d.level, d.field,
+                    d.procedure_code, d.procedure_name, d.channel, d.completed_at
+               FROM survey_instances i JOIN survey_dossiers d ON d.code = i.dossier_code
+              WHERE i.id = $1
+             ON CONFLICT (dossier_code, question_code) DO NOTHING",
+        )
+        .bind(instance_id)
+        .bind(survey_id)
+        .bind(i32::try_from(survey_version).unwrap_or(i32::MAX))
+        .bind(&answer.question_code)
+        .bind(value_int)
+        .bind(value_text)
+        .bind(now)
+        .bind(channel.as_str())
+        .execute(&mut *conn)
+        .await
+        .context("storing a survey answer")?;
+        if done.rows_affected() == 1 {
+            inserted_any = true;
+            if let Some(value) = value_int {
+                delta.answer(survey_id, dossier, &answer.question_code, value);
+            }
+        }
+    }
+    if inserted_any && !answered_before {
+        delta.response(survey_id, dossier);
+    }
+    Ok(())
 }
 
 /// Stores dossiers on an open transaction (see `SurveyStore::store_dossiers`), calling `on_row`
@@ -330,6 +368,7 @@ pub(super) async fn store_dossiers_in(
     now: DateTime<Utc>,
 ) -> StoreResult<Vec<DossierOutcome>> {
     let mut outcomes = Vec::with_capacity(dossiers.len());
+    let mut delta = StatsDelta::default();
     for dossier in dossiers {
         let existing: Option<DossierRow> = sqlx::query_as("SELECT * FROM survey_dossiers WHERE code = $1")
             .bind(&dossier.code)
@@ -339,8 +378,19 @@ pub(super) async fn store_dossiers_in(
         let existing = existing.map(Dossier::try_from).transpose()?;
         let outcome = match existing {
             Some(stored) if stored == *dossier => DossierOutcome::Unchanged,
-            Some(_) => {
+            Some(stored) => {
                 write_dossier(&mut *conn, dossier, now, false).await?;
+                if cells(&stored) != cells(dossier) {
+                    let (sent, answered): (bool, bool) = sqlx::query_as(
+                        "SELECT sent_at IS NOT NULL, state = 'answered' FROM survey_instances WHERE dossier_code = $1",
+                    )
+                    .bind(&dossier.code)
+                    .fetch_one(&mut *conn)
+                    .await
+                    .context("reading a dossier's survey for statistics")?;
+                    let counted = InstanceDelta { instances: 1, sent: i64::from(sent), answered: i64::from(answered) };
+                    delta.move_instance(&stored, dossier, counted);
+                }
                 sqlx::query(
                     "UPDATE survey_instances SET zalo_user_id = $2, phone = $3, updated_at = $4
                       WHERE dossier_code = $1 AND state = 'scheduled'",
@@ -359,12 +409,14 @@ pub(super) async fn store_dossiers_in(
                 let decided = plan(dossier, &history);
                 write_dossier(&mut *conn, dossier, now, true).await?;
                 let (instance_id, state) = insert_instance(&mut *conn, dossier, &decided, now).await?;
+                delta.instance(dossier, InstanceDelta { instances: 1, ..InstanceDelta::default() });
                 DossierOutcome::Created { instance_id, state }
             }
         };
         on_row();
         outcomes.push(outcome);
     }
+    apply_delta(&mut *conn, &delta).await?;
     Ok(outcomes)
 }
 
@@ -453,10 +505,11 @@ impl SurveyStore for PgStore {
         .context("claiming due surveys")?;
         let due = due_instances(&mut tx, rows).await?;
         let mut report = DispatchReport { claimed: due.len(), ..DispatchReport::default() };
+        let mut delta = StatsDelta::default();
         for item in &due {
             match decide(item) {
                 SendDecision::Send { job, reminder_at, expires_at, first_step } => {
-                    sqlx::query(
+                    let marked = sqlx::query(
                         "UPDATE survey_instances SET state = 'sent', sent_at = $2, reminder_at = $3, expires_at = $4,
                                 chat_step = $5, updated_at = $2
                           WHERE id = $1 AND state = 'scheduled'",
@@ -469,6 +522,9 @@ impl SurveyStore for PgStore {
                     .execute(&mut *tx)
                     .await
                     .context("marking a survey sent")?;
+                    if marked.rows_affected() == 1 {
+                        delta.instance(&item.dossier, InstanceDelta { sent: 1, ..InstanceDelta::default() });
+                    }
                     insert_job(&mut tx, &job, now).await?;
                     report.sent += 1;
                 }
@@ -487,6 +543,7 @@ impl SurveyStore for PgStore {
                 }
             }
         }
+        apply_delta(&mut tx, &delta).await?;
         tx.commit().await.context("committing a survey dispatch")?;
         Ok(report)
     }
@@ -555,18 +612,30 @@ impl SurveyStore for PgStore {
         if moved.rows_affected() == 0 {
             return Ok(false);
         }
+        if !step.completes && step.answer.is_none() {
+            tx.commit().await.context("committing a chat step")?;
+            return Ok(true);
+        }
+        let dossier = dossier_of_instance(&mut tx, step.instance_id).await?;
+        let mut delta = StatsDelta::default();
+        if step.completes {
+            delta.instance(&dossier, InstanceDelta { answered: 1, ..InstanceDelta::default() });
+        }
         if let Some(answer) = &step.answer {
-            insert_answer(
+            insert_answers(
                 &mut tx,
                 step.instance_id,
+                &dossier,
                 &step.survey_id,
                 step.survey_version,
-                answer,
+                std::slice::from_ref(answer),
                 AnswerChannel::Chat,
                 now,
+                &mut delta,
             )
             .await?;
         }
+        apply_delta(&mut tx, &delta).await?;
         tx.commit().await.context("committing a chat answer")?;
         Ok(true)
     }
@@ -596,18 +665,22 @@ impl SurveyStore for PgStore {
                 SubmitOutcome::Closed
             });
         }
-        for answer in &submission.answers {
-            insert_answer(
-                &mut tx,
-                submission.instance_id,
-                &submission.survey_id,
-                submission.survey_version,
-                answer,
-                submission.channel,
-                now,
-            )
-            .await?;
-        }
+        let dossier = dossier_of_instance(&mut tx, submission.instance_id).await?;
+        let mut delta = StatsDelta::default();
+        delta.instance(&dossier, InstanceDelta { answered: 1, ..InstanceDelta::default() });
+        insert_answers(
+            &mut tx,
+            submission.instance_id,
+            &dossier,
+            &submission.survey_id,
+            submission.survey_version,
+            &submission.answers,
+            submission.channel,
+            now,
+            &mut delta,
+        )
+        .await?;
+        apply_delta(&mut tx, &delta).await?;
         tx.commit().await.context("committing a survey submission")?;
         Ok(SubmitOutcome::Stored)
     }
