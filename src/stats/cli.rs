@@ -7,7 +7,6 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::{Args, Subcommand, ValueEnum};
 
-use super::compute::AggregationRules;
 use super::query::StatsQuery;
 use super::report::survey_report;
 use crate::config::Config;
@@ -124,7 +123,8 @@ async fn export(config: &Config, args: &ExportArgs) -> anyhow::Result<ExitCode> 
     let catalog = crate::surveys::settings::load_catalog(&config.survey)
         .map_err(|problems| anyhow::anyhow!("loading survey definitions:\n  - {}", problems.join("\n  - ")))?;
     let store = crate::app::open_store(config).await?;
-    let report = match survey_report(store.stats.as_ref(), &catalog, &query, &AggregationRules::default()).await {
+    let rules = config.stats.rules_for(&query.survey);
+    let report = match survey_report(store.stats.as_ref(), &catalog, &query, &rules).await {
         Ok(report) => report,
         Err(super::report::StatsError::UnknownSurvey(id)) => {
             eprintln!("tongdai: unknown survey `{id}`; known: {}", catalog.ids().join(", "));

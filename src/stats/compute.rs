@@ -9,8 +9,9 @@ use serde::{Deserialize, Serialize};
 use crate::surveys::definition::{SurveyCatalog, SurveyDefinition};
 
 /// How question figures are aggregated. The official SIPAS weights are unverified
-/// (reference §1.4, [U]); these defaults follow the convention of published reports.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+/// (reference §1.4, [U]); these defaults follow the convention of published reports. Configured
+/// in `[stats]` (see [`crate::stats::settings`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AggregationRules {
     /// How an element's index is formed from its questions.
     pub element_index: ElementIndex,
@@ -18,29 +19,45 @@ pub struct AggregationRules {
     pub overall_index: OverallIndex,
     /// The z value of the margin of error (1.96 for 95 %).
     pub z: f64,
+    /// Weight of each element (by code) in the overall index and mean under
+    /// [`OverallIndex::MeanOfElements`]; elements not listed weigh 1.
+    pub element_weights: BTreeMap<String, f64>,
 }
 
 impl Default for AggregationRules {
     fn default() -> Self {
-        Self { element_index: ElementIndex::MeanOfQuestions, overall_index: OverallIndex::MeanOfElements, z: 1.96 }
+        Self {
+            element_index: ElementIndex::MeanOfQuestions,
+            overall_index: OverallIndex::MeanOfElements,
+            z: 1.96,
+            element_weights: BTreeMap::new(),
+        }
+    }
+}
+
+impl AggregationRules {
+    fn weight(&self, element: &str) -> f64 {
+        self.element_weights.get(element).copied().unwrap_or(1.0)
     }
 }
 
 /// Element index rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ElementIndex {
     /// Unweighted mean of the element's questions' satisfied % (default).
+    #[default]
     MeanOfQuestions,
     /// Satisfied answers of all the element's questions ÷ all their valid answers.
     Pooled,
 }
 
 /// Overall index rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OverallIndex {
-    /// Unweighted mean of the element indices (default).
+    /// Mean of the element indices, weighted by `element_weights` (all 1 by default).
+    #[default]
     MeanOfElements,
     /// Unweighted mean of the satisfied % of every question that belongs to an element.
     MeanOfQuestions,
@@ -105,6 +122,12 @@ pub fn margin_of_error(p: f64, n: i64, z: f64) -> Option<f64> {
 fn mean(values: impl Iterator<Item = f64>) -> Option<f64> {
     let (sum, count) = values.fold((0.0, 0usize), |(s, c), v| (s + v, c + 1));
     (count > 0).then(|| sum / count as f64)
+}
+
+/// Mean of `(value, weight)` pairs; `None` without any weight.
+fn weighted_mean(values: impl Iterator<Item = (f64, f64)>) -> Option<f64> {
+    let (sum, weights) = values.fold((0.0, 0.0), |(s, w), (v, weight)| (s + v * weight, w + weight));
+    (weights > 0.0).then(|| sum / weights)
 }
 
 /// Figures of `survey` from `counts` (question code → value → count). Counts of unknown
@@ -174,12 +197,15 @@ pub fn compute(
         })
         .collect();
     let in_elements = || questions.iter().filter(|q| q.element.is_some());
+    let weighted = |value: fn(&ElementFigures) -> Option<f64>| {
+        weighted_mean(elements.iter().filter_map(|e| value(e).map(|v| (v, rules.weight(&e.code)))))
+    };
     let overall = IndexFigures {
         index: match rules.overall_index {
-            OverallIndex::MeanOfElements => mean(elements.iter().filter_map(|e| e.figures.index)),
+            OverallIndex::MeanOfElements => weighted(|e| e.figures.index),
             OverallIndex::MeanOfQuestions => mean(in_elements().filter_map(|q| q.satisfied_pct)),
         },
-        mean: mean(elements.iter().filter_map(|e| e.figures.mean)),
+        mean: weighted(|e| e.figures.mean),
         n: elements.iter().map(|e| e.figures.n).sum(),
     };
     SurveyFigures { overall, elements, questions }
@@ -320,6 +346,20 @@ scale = "need"
         let pooled = compute(&catalog, &survey, &data, &rules);
         assert!(close(pooled.elements[0].figures.index, 400.0 / 6.0));
         assert!(close(pooled.overall.index, 125.0 / 3.0));
+    }
+
+    #[test]
+    fn element_weights_shift_the_overall_index() {
+        let (catalog, survey) = setup();
+        // E1 (Q1 = 3): index 100, mean 3; E2 (Q3 = 1): index 0, mean 1.
+        let data = counts(&[("Q1", &[(3, 1)]), ("Q3", &[(1, 1)])]);
+        let plain = compute(&catalog, &survey, &data, &AggregationRules::default());
+        assert!(close(plain.overall.index, 50.0) && close(plain.overall.mean, 2.0));
+        let mut rules = AggregationRules::default();
+        rules.element_weights.insert("E1".into(), 3.0);
+        let weighted = compute(&catalog, &survey, &data, &rules);
+        assert!(close(weighted.overall.index, 75.0), "{:?}", weighted.overall.index);
+        assert!(close(weighted.overall.mean, 2.5), "{:?}", weighted.overall.mean);
     }
 
     #[test]

@@ -80,6 +80,7 @@ mod tests {
     fn department_users_see_their_agencies_only() {
         let config = StatsConfig {
             department_agencies: vec![DepartmentAgencies { department: "STP".into(), agencies: vec!["H27.01".into()] }],
+            ..StatsConfig::default()
         };
         let viewer = StatsScope::of_user(&principal(Role::Viewer, Some("STP")), &config);
         assert_eq!(viewer.tickets, Some(Scope::Department("STP".into())));

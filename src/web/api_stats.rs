@@ -11,7 +11,6 @@ use axum::{Extension, Json, Router};
 use super::error::{ApiError, ApiResult};
 use crate::app::AppState;
 use crate::auth::extract::StatsReader;
-use crate::stats::compute::AggregationRules;
 use crate::stats::query::StatsQuery;
 use crate::stats::report::{survey_report, StatsError, SurveyReport};
 use crate::stats::tickets::{ticket_report, TicketReport, TicketStatsQuery};
@@ -50,9 +49,8 @@ async fn surveys(
 ) -> ApiResult<Json<SurveyReport>> {
     let mut query = StatsQuery::from_params(&params).map_err(ApiError::BadRequest)?;
     reader.scope(&state.config.stats).restrict(&mut query).map_err(ApiError::Forbidden)?;
-    let report =
-        survey_report(state.store.stats.as_ref(), state.surveys.catalog(), &query, &AggregationRules::default())
-            .await?;
+    let rules = state.config.stats.rules_for(&query.survey);
+    let report = survey_report(state.store.stats.as_ref(), state.surveys.catalog(), &query, &rules).await?;
     Ok(Json(report))
 }
 
