@@ -10,7 +10,9 @@ use crate::store::{InboundStore, InsertOutcome, NewInboundEvent, OA_EVENTS};
 use crate::zalo::events::{event_key, is_registration_probe, parse_event};
 use crate::zalo::signature::{body_timestamp, verify_signature};
 
+pub mod group_commit;
 pub mod processor;
+pub mod turn_writer;
 pub mod worker;
 pub mod writer;
 

@@ -1,6 +1,6 @@
 //! What an inbound event means for tongdai: the conversation processor behind the worker.
-//! Contact facts (interaction time, follow state, name and phone) are recorded, messages held
-//! for the citizen are released, survey answers and opt-outs go to the survey service, ZNS
+//! Contact facts (follow state, name and phone) are recorded; the interaction time goes with the
+//! turn, whose commit also releases the messages held for the citizen; survey answers and opt-outs go to the survey service, ZNS
 //! ratings are matched to their dossier, and everything else goes through the chatbot
 //! (`bot::step`). The bot's effects become jobs (messages to send) and officer-chat changes
 //! (`crate::handoff`) committed with the new state. An officer ending a chat in the console
@@ -79,16 +79,16 @@ impl ConversationProcessor {
             .collect()
     }
 
-    /// Records the contact facts an event carries. Idempotent, so safe before the turn commits.
-    async fn record_contact(&self, user: &str, event: &WebhookEvent, now: DateTime<Utc>) -> anyhow::Result<()> {
+    /// Records the contact facts an event carries (idempotent, so safe before the turn commits),
+    /// except the interaction time: that is returned, to be committed with the turn (which also
+    /// releases the messages held until the citizen wrote).
+    async fn record_contact(
+        &self,
+        user: &str,
+        event: &WebhookEvent,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Option<DateTime<Utc>>> {
         let at = event.timestamp_ms.and_then(|ms| Utc.timestamp_millis_opt(ms).single()).unwrap_or(now);
-        if event.is_interaction() {
-            self.store.citizens.record_interaction(user, at).await?;
-            let released = self.store.zalo_outbound.release_held(user, now).await?;
-            if !released.is_empty() {
-                tracing::info!(messages = released.len(), "delivering messages held until the citizen wrote");
-            }
-        }
         match &event.kind {
             EventKind::Follow(_) => self.store.citizens.set_follower(user, true, at).await?,
             EventKind::Unfollow(_) => self.store.citizens.set_follower(user, false, at).await?,
@@ -98,7 +98,7 @@ impl ConversationProcessor {
             }
             _ => {}
         }
-        Ok(())
+        Ok(event.is_interaction().then_some(at))
     }
 
     /// Survey input (answers, opt-outs) takes precedence over the general bot.
@@ -191,13 +191,28 @@ impl EventProcessor for ConversationProcessor {
             return Ok(Turn::ignored());
         }
         let user = event.citizen_id.as_str();
-        self.record_contact(user, &parsed, now).await?;
+        let interaction_at = self.record_contact(user, &parsed, now).await?;
+        let turn = self.citizen_turn(user, event, &parsed, conversation, now).await?;
+        Ok(Turn { interaction_at, ..turn })
+    }
+}
+
+impl ConversationProcessor {
+    /// What a citizen's own event means (a survey answer, or a step of the bot).
+    async fn citizen_turn(
+        &self,
+        user: &str,
+        event: &InboundEvent,
+        parsed: &WebhookEvent,
+        conversation: Option<&Conversation>,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Turn> {
         if let EventKind::UserSendText(message) = &parsed.kind {
             if let Some(reply) = self.survey_reply(user, message.text_or_empty(), now).await? {
                 return Ok(Turn::processed(None, self.sends(user, event, vec![reply])));
             }
         }
-        let Some(input) = input_from_event(&parsed) else { return Ok(Turn::ignored()) };
+        let Some(input) = input_from_event(parsed) else { return Ok(Turn::ignored()) };
         let state = stored_state(conversation);
         let context = BotContext::new(&self.catalogue, &self.calendar, &self.bot);
         let result = step(&context, &state, &input, now);

@@ -11,12 +11,15 @@ use chrono::{DateTime, Duration, Utc};
 use tokio::sync::{Notify, Semaphore};
 use tokio::task::JoinSet;
 
+use super::turn_writer::TurnWriter;
 use crate::clock::SharedClock;
 use crate::handoff::ChatChange;
 use crate::jobs::backoff::Backoff;
 use crate::jobs::NewJob;
 use crate::shutdown::Shutdown;
-use crate::store::{Conversation, InboundEvent, InboundState, InboundStore, StoreResult, TurnCommit, TurnResult};
+use crate::store::{
+    Conversation, InboundEvent, InboundState, InboundStore, StoreError, StoreResult, TurnCommit, TurnResult,
+};
 
 /// What processing one event decided.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,17 +32,20 @@ pub struct Turn {
     pub jobs: Vec<NewJob>,
     /// Changes to the citizen's officer chat, applied with the state.
     pub chat: Vec<ChatChange>,
+    /// The event's time when it counts as the citizen interacting with the OA (recorded with
+    /// the state).
+    pub interaction_at: Option<DateTime<Utc>>,
 }
 
 impl Turn {
     /// Nothing to do for this event.
     pub fn ignored() -> Self {
-        Self { state: None, outcome: InboundState::Ignored, jobs: Vec::new(), chat: Vec::new() }
+        Self { state: None, outcome: InboundState::Ignored, jobs: Vec::new(), chat: Vec::new(), interaction_at: None }
     }
 
     /// Processed: store `state` (`None` keeps it) and enqueue `jobs`.
     pub fn processed(state: Option<serde_json::Value>, jobs: Vec<NewJob>) -> Self {
-        Self { state, outcome: InboundState::Processed, jobs, chat: Vec::new() }
+        Self { state, outcome: InboundState::Processed, jobs, chat: Vec::new(), interaction_at: None }
     }
 }
 
@@ -89,6 +95,8 @@ pub struct ConversationWorker {
     wake: Arc<Notify>,
     /// Woken after commits that enqueued jobs, so the job workers start at once.
     jobs_wake: Option<Arc<Notify>>,
+    /// Commits the turns of the citizens processed at the same time together.
+    turns: TurnWriter,
 }
 
 /// Events processed per claimed citizen before the lease is handed back.
@@ -103,7 +111,8 @@ impl ConversationWorker {
         worker_id: impl Into<String>,
         wake: Arc<Notify>,
     ) -> Self {
-        Self { store, processor, clock, settings, worker_id: worker_id.into(), wake, jobs_wake: None }
+        let turns = TurnWriter::spawn(store.clone(), clock.clone());
+        Self { store, processor, clock, settings, worker_id: worker_id.into(), wake, jobs_wake: None, turns }
     }
 
     /// Wake this notifier after each commit that enqueued jobs.
@@ -190,9 +199,15 @@ impl ConversationWorker {
 
     async fn process_events(&self, citizen: &str, handled: &mut usize) -> StoreResult<Release> {
         let events = self.store.pending_events(citizen, EVENTS_PER_CLAIM).await?;
+        if events.is_empty() {
+            return Ok(Release::Yes);
+        }
         let mut conversation = self.store.conversation(citizen).await?;
-        for event in events {
+        let last = events.len() - 1;
+        for (position, event) in events.into_iter().enumerate() {
             let now = self.clock.now();
+            // The lease ends with the last turn's commit (a later event is claimed again).
+            let release = position == last;
             match self.processor.process(&event, conversation.as_ref(), now).await {
                 Ok(turn) => {
                     let has_jobs = !turn.jobs.is_empty();
@@ -204,8 +219,15 @@ impl ConversationWorker {
                         outcome: turn.outcome,
                         jobs: turn.jobs,
                         chat: turn.chat,
+                        interaction_at: turn.interaction_at,
+                        release,
                     };
-                    match self.store.commit_turn(&commit, self.clock.now()).await? {
+                    let result = self
+                        .turns
+                        .commit(commit)
+                        .await
+                        .map_err(|e| StoreError::Invalid(format!("committing a conversation turn: {e}")))?;
+                    match result {
                         TurnResult::Committed => {
                             *handled += 1;
                             if let (Some(state), Some(conversation)) = (turn.state, conversation.as_mut()) {
@@ -218,6 +240,7 @@ impl ConversationWorker {
                                 }
                             }
                         }
+                        TurnResult::AlreadyDone if release => return Ok(Release::Yes),
                         TurnResult::AlreadyDone => {}
                         TurnResult::LeaseLost => {
                             tracing::warn!(
@@ -245,7 +268,7 @@ impl ConversationWorker {
                 }
             }
         }
-        Ok(Release::Yes)
+        Ok(Release::AlreadyReleased)
     }
 }
 

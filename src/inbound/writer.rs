@@ -5,63 +5,49 @@
 
 use std::sync::Arc;
 
-use tokio::sync::{mpsc, oneshot};
+use async_trait::async_trait;
 
+use super::group_commit::{BatchSink, GroupCommit};
 use crate::clock::SharedClock;
 use crate::store::{InboundStore, InsertOutcome, NewInboundEvent};
 
 /// Events waiting for the writer before handlers are made to wait for queue space.
 const QUEUE_CAPACITY: usize = 20_000;
 
-struct Pending {
-    event: NewInboundEvent,
-    reply: oneshot::Sender<Result<InsertOutcome, String>>,
+struct EventSink {
+    store: Arc<dyn InboundStore>,
+    clock: SharedClock,
+}
+
+#[async_trait]
+impl BatchSink<NewInboundEvent, InsertOutcome> for EventSink {
+    async fn write_batch(&self, events: Vec<NewInboundEvent>) -> Vec<Result<InsertOutcome, String>> {
+        match self.store.insert_events(&events, self.clock.now()).await {
+            Ok(outcomes) => outcomes.into_iter().map(Ok).collect(),
+            Err(e) => {
+                let message = format!("{e}");
+                tracing::error!(error = %message, events = events.len(), "storing webhook events failed; they are not acknowledged");
+                events.iter().map(|_| Err(message.clone())).collect()
+            }
+        }
+    }
 }
 
 /// The handlers' side of the group-commit writer.
 #[derive(Clone)]
 pub struct GroupWriter {
-    queue: mpsc::Sender<Pending>,
+    commit: GroupCommit<NewInboundEvent, InsertOutcome>,
 }
 
 impl GroupWriter {
     /// Starts the writer task; it ends when every [`GroupWriter`] clone is dropped.
     pub fn spawn(store: Arc<dyn InboundStore>, clock: SharedClock, max_batch: usize) -> Self {
-        let (queue, receiver) = mpsc::channel(QUEUE_CAPACITY);
-        tokio::spawn(write_batches(receiver, store, clock, max_batch.max(1)));
-        Self { queue }
+        let sink = Arc::new(EventSink { store, clock });
+        Self { commit: GroupCommit::spawn("intake writer", sink, max_batch, QUEUE_CAPACITY) }
     }
 
     /// Stores one event durably (with whatever else is queued) and says whether it was new.
     pub async fn write(&self, event: NewInboundEvent) -> Result<InsertOutcome, String> {
-        let (reply, answer) = oneshot::channel();
-        self.queue.send(Pending { event, reply }).await.map_err(|_| "the intake writer has stopped".to_owned())?;
-        answer.await.map_err(|_| "the intake writer stopped before answering".to_owned())?
-    }
-}
-
-async fn write_batches(
-    mut receiver: mpsc::Receiver<Pending>,
-    store: Arc<dyn InboundStore>,
-    clock: SharedClock,
-    max_batch: usize,
-) {
-    let mut batch: Vec<Pending> = Vec::with_capacity(max_batch);
-    while receiver.recv_many(&mut batch, max_batch).await > 0 {
-        let events: Vec<NewInboundEvent> = batch.iter().map(|p| p.event.clone()).collect();
-        match store.insert_events(&events, clock.now()).await {
-            Ok(outcomes) => {
-                for (pending, outcome) in batch.drain(..).zip(outcomes) {
-                    let _ = pending.reply.send(Ok(outcome));
-                }
-            }
-            Err(e) => {
-                let message = format!("{e}");
-                tracing::error!(error = %message, events = batch.len(), "storing webhook events failed; they are not acknowledged");
-                for pending in batch.drain(..) {
-                    let _ = pending.reply.send(Err(message.clone()));
-                }
-            }
-        }
+        self.commit.submit(event).await
     }
 }

@@ -264,6 +264,11 @@ pub struct TurnCommit {
     pub jobs: Vec<NewJob>,
     /// Changes to the citizen's officer chat (opened, a message relayed, ended), in order.
     pub chat: Vec<crate::handoff::model::ChatChange>,
+    /// When the event counts as an interaction with the OA: its time, recorded as the
+    /// citizen's last interaction (which decides how messages can reach them).
+    pub interaction_at: Option<DateTime<Utc>>,
+    /// Ends the worker's lease on the citizen with this turn (its last event of the claim).
+    pub release: bool,
 }
 
 /// What committing a turn did.
@@ -306,9 +311,17 @@ pub trait InboundStore: Send + Sync {
     /// The citizen's pending events, oldest first.
     async fn pending_events(&self, citizen_id: &str, limit: u32) -> StoreResult<Vec<InboundEvent>>;
     async fn conversation(&self, citizen_id: &str) -> StoreResult<Option<Conversation>>;
-    /// Marks the event done, stores the new state, applies the officer-chat changes and
-    /// enqueues the jobs, atomically, if `worker` still holds the citizen's lease.
-    async fn commit_turn(&self, turn: &TurnCommit, now: DateTime<Utc>) -> StoreResult<TurnResult>;
+    /// Marks the event done, stores the new state, records the interaction, applies the
+    /// officer-chat changes, enqueues the jobs and (with `release`) ends the lease, atomically,
+    /// if `worker` still holds the citizen's lease.
+    async fn commit_turn(&self, turn: &TurnCommit, now: DateTime<Utc>) -> StoreResult<TurnResult> {
+        let results = self.commit_turns(std::slice::from_ref(turn), now).await?;
+        results.into_iter().next().ok_or_else(|| StoreError::Invalid("no result for a committed turn".to_owned()))
+    }
+    /// Commits several turns (of different citizens, or one citizen's in order) in one
+    /// transaction: each is applied as [`InboundStore::commit_turn`] would, and answered with
+    /// its own result. An error aborts them all (nothing is written).
+    async fn commit_turns(&self, turns: &[TurnCommit], now: DateTime<Utc>) -> StoreResult<Vec<TurnResult>>;
     /// Records a failed attempt. Below `max_attempts` the event stays pending and the citizen
     /// waits until `retry_at`; at `max_attempts` the event is marked failed (the citizen's later
     /// events go on). Returns true when the event was given up.

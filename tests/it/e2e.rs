@@ -294,6 +294,9 @@ async fn wait_for_rating(running: &Running, dossier: &str, expected: i64) {
         let instance = store.surveys.instance_by_dossier(dossier).await.unwrap().unwrap();
         let answers = store.surveys.answers(instance.id).await.unwrap();
         if !answers.is_empty() {
+            // Read again: the answers and the state are committed together, but the first read
+            // may have come just before that commit.
+            let instance = store.surveys.instance_by_dossier(dossier).await.unwrap().unwrap();
             assert_eq!(instance.state, tongdai::surveys::model::InstanceState::Answered, "{dossier}");
             let scores: Vec<_> = answers.iter().map(|a| (a.value.clone(), a.channel)).collect();
             assert_eq!(

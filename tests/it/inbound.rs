@@ -20,6 +20,7 @@ use tongdai::jobs::NewJob;
 use tongdai::store::{
     Conversation, InboundEvent, InboundState, InsertOutcome, NewInboundEvent, TurnCommit, TurnResult,
 };
+use tongdai::zalo::outbound::{OutboundMessage, SendRequest};
 use tongdai::zalo::signature::sign;
 
 use crate::support::{on_both_backends, TestDb};
@@ -184,6 +185,8 @@ async fn inbound_store_contract(db: TestDb) {
         outcome: InboundState::Processed,
         jobs: vec![NewJob::new("zalo.send", json!({"n": 1}), 5).unique("reply:a")],
         chat: Vec::new(),
+        interaction_at: None,
+        release: false,
     };
     assert_eq!(inbound.commit_turn(&turn, t0()).await.unwrap(), TurnResult::LeaseLost, "only the lease holder commits");
     let turn = TurnCommit { worker: "w1".into(), ..turn };
@@ -226,6 +229,86 @@ async fn inbound_store_contract(db: TestDb) {
     assert_eq!((rejected[0].id, rejected[0].reason.as_str(), rejected[0].received_at), (id, "invalid JSON", t0()));
 }
 
+fn turn(citizen: &str, event_id: i64, worker: &str) -> TurnCommit {
+    TurnCommit {
+        citizen_id: citizen.into(),
+        event_id,
+        worker: worker.into(),
+        state: Some(json!({"seen": event_id})),
+        outcome: InboundState::Processed,
+        jobs: vec![NewJob::new("zalo.send", json!({"event": event_id}), 5).unique(format!("reply:{event_id}"))],
+        chat: Vec::new(),
+        interaction_at: None,
+        release: false,
+    }
+}
+
+/// Turns of several citizens committed in one transaction: each gets its own result, the
+/// interaction is recorded and held messages are enqueued before the turn's reply, and the
+/// last turn of a claim ends the lease.
+async fn turns_commit_together_each_with_its_own_result(db: TestDb) {
+    let inbound = &db.store.inbound;
+    let outcomes = inbound
+        .insert_events(&[event("a1", "u1"), event("a2", "u1"), event("b1", "u2"), event("c1", "u3")], t0())
+        .await
+        .unwrap();
+    let ids: Vec<i64> = outcomes
+        .iter()
+        .map(|o| match o {
+            InsertOutcome::Inserted(id) => *id,
+            InsertOutcome::Duplicate => panic!("new events"),
+        })
+        .collect();
+    let lease_end = t0() + Duration::minutes(1);
+    let mut claimed = inbound.claim_citizens("w1", 10, t0(), lease_end).await.unwrap();
+    claimed.sort();
+    assert_eq!(claimed, vec!["u1".to_owned(), "u2".to_owned(), "u3".to_owned()]);
+    let request = SendRequest::chat_sequence("u1", vec![OutboundMessage::text("tin nhắn đã giữ")], "ticket_reply")
+        .expect("one message");
+    db.store.zalo_outbound.hold("u1", None, &request, 5, t0()).await.unwrap();
+
+    let wrote_at = t0() + Duration::seconds(5);
+    let turns = vec![
+        TurnCommit { interaction_at: Some(wrote_at), ..turn("u1", ids[0], "w1") },
+        TurnCommit { release: true, ..turn("u1", ids[1], "w1") },
+        TurnCommit { release: true, ..turn("u2", ids[2], "w1") },
+        // w9 does not hold u3's lease: nothing of that turn is written.
+        TurnCommit { release: true, ..turn("u3", ids[3], "w9") },
+    ];
+    let results = inbound.commit_turns(&turns, t0()).await.unwrap();
+    assert_eq!(
+        results,
+        vec![TurnResult::Committed, TurnResult::Committed, TurnResult::Committed, TurnResult::LeaseLost]
+    );
+    let again = inbound.commit_turns(&turns[..1], t0()).await.unwrap();
+    assert_eq!(again, vec![TurnResult::LeaseLost], "the lease ended with u1's last turn");
+
+    let u1 = inbound.conversation("u1").await.unwrap().unwrap();
+    assert_eq!((u1.state, u1.version, u1.pending), (Some(json!({"seen": ids[1]})), 2, 0));
+    assert_eq!(inbound.conversation("u3").await.unwrap().unwrap().pending, 1, "u3 untouched");
+    assert_eq!(inbound.count_events(InboundState::Processed).await.unwrap(), 3);
+    let citizen = db.store.citizens.get("u1").await.unwrap().expect("recorded");
+    assert_eq!(citizen.last_interaction_at, Some(wrote_at));
+    assert!(db.store.zalo_outbound.held_for("u1").await.unwrap().is_empty(), "released with the turn");
+    let jobs = db.store.jobs.list(tongdai::jobs::JobState::Available, 10).await.unwrap();
+    let keys: Vec<Option<&str>> = jobs.iter().map(|j| j.unique_key.as_deref()).collect();
+    let job_id = |wanted: &dyn Fn(&str) -> bool| {
+        jobs.iter().find(|j| j.unique_key.as_deref().is_some_and(wanted)).map(|j| j.id).expect("job")
+    };
+    let first_reply = format!("reply:{}", ids[0]);
+    assert!(
+        job_id(&|k| k.starts_with("held:")) < job_id(&|k| k == first_reply),
+        "the held message goes out before the reply (lanes run in id order): {keys:?}"
+    );
+    assert_eq!(jobs.len(), 4, "three replies and the held message: {keys:?}");
+
+    // The released citizens are claimed again by anyone; u3 still waits for w1's lease to end.
+    inbound.insert_events(&[event("a3", "u1")], t0()).await.unwrap();
+    let mut claimed = inbound.claim_citizens("w2", 10, t0(), lease_end).await.unwrap();
+    claimed.sort();
+    assert_eq!(claimed, vec!["u1".to_owned()], "u1 released (and has a new event), u3 not claimable");
+}
+
 /// Records the order of events per citizen; fails on texts starting with "fail".
 #[derive(Default)]
 struct OrderRecorder {
@@ -260,6 +343,7 @@ impl EventProcessor for OrderRecorder {
             outcome: InboundState::Processed,
             jobs: vec![NewJob::new("zalo.send", json!({"echo": text}), 3).unique(format!("reply:{}", event.event_key))],
             chat: Vec::new(),
+            interaction_at: None,
         })
     }
 }
@@ -364,6 +448,7 @@ on_both_backends!(
     probes_are_acknowledged_and_malformed_signed_bodies_kept,
     every_sample_event_is_accepted,
     inbound_store_contract,
+    turns_commit_together_each_with_its_own_result,
     each_citizens_events_are_processed_in_order_and_failures_block_no_one_else,
     two_workers_share_citizens_each_event_once_in_order,
 );

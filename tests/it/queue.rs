@@ -210,8 +210,45 @@ async fn jobs_in_one_lane_run_one_at_a_time_in_order(db: TestDb) {
     assert_eq!(ids(claim().await), vec![second]);
 }
 
+/// Whatever way a lane's head ends (discarded, cancelled, lease expired at its last attempt), the
+/// next job of the lane becomes claimable, and only that one; cancelling a waiting job changes
+/// nothing for the head.
+async fn a_lane_moves_on_however_its_head_ends(db: TestDb) {
+    let jobs = &db.store.jobs;
+    let enqueue = |job: NewJob| async move { jobs.enqueue(&job, t0()).await.unwrap().id() };
+    let claim = || async { jobs.claim("w", &[], 10, t0(), t0() + Duration::minutes(5)).await.unwrap() };
+    let ids = |claimed: Vec<Job>| claimed.into_iter().map(|j| j.id).collect::<Vec<_>>();
+    let lane: Vec<i64> = {
+        let mut ids = Vec::new();
+        for n in 0..5 {
+            ids.push(enqueue(NewJob::new("test", json!(n), 1).in_lane("zalo:c")).await);
+        }
+        ids
+    };
+    assert_eq!(ids(claim().await), vec![lane[0]]);
+    assert!(jobs.cancel(lane[2], t0()).await.unwrap(), "a waiting job can be cancelled");
+    assert!(claim().await.is_empty(), "cancelling a waiting job does not open the lane");
+    assert!(jobs.discard(lane[0], "w", "permanent", t0()).await.unwrap());
+    assert_eq!(ids(claim().await), vec![lane[1]], "a discarded head lets the next one go");
+    // The worker running lane[1] dies at its last attempt: the rescuer discards it.
+    let later = t0() + Duration::minutes(10);
+    assert_eq!(jobs.rescue_expired(later).await.unwrap(), 1);
+    let claimed = jobs.claim("w", &[], 10, later, later + Duration::minutes(5)).await.unwrap();
+    assert_eq!(ids(claimed), vec![lane[3]], "the cancelled job is skipped");
+    assert!(jobs.cancel(lane[4], later).await.unwrap());
+    assert!(jobs.complete(lane[3], "w", later).await.unwrap());
+    assert!(jobs.claim("w", &[], 10, later, later).await.unwrap().is_empty(), "the lane is empty");
+    let next = enqueue(NewJob::new("test", json!(9), 1).in_lane("zalo:c")).await;
+    assert_eq!(
+        ids(jobs.claim("w", &[], 10, later, later).await.unwrap()),
+        vec![next],
+        "an empty lane takes a new job at once"
+    );
+}
+
 on_both_backends!(
     jobs_in_one_lane_run_one_at_a_time_in_order,
+    a_lane_moves_on_however_its_head_ends,
     failing_job_backs_off_then_becomes_a_dead_letter,
     permanent_errors_are_not_retried,
     an_expired_lease_is_rescued_and_run_by_another_worker,

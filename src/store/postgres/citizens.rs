@@ -3,6 +3,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
 
 use super::PgStore;
 use crate::store::{Citizen, CitizenStore, Context, StoreResult};
@@ -18,21 +19,32 @@ struct CitizenRow {
     updated_at: DateTime<Utc>,
 }
 
+/// Records that the citizen interacted with the OA at `at` (the latest time is kept), on `conn`
+/// (inside the caller's transaction when it has one).
+pub(crate) async fn record_interaction_in(
+    conn: &mut PgConnection,
+    user_id: &str,
+    at: DateTime<Utc>,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO citizens (zalo_user_id, last_interaction_at, created_at, updated_at) VALUES ($1, $2, $2, $2)
+         ON CONFLICT (zalo_user_id) DO UPDATE
+            SET last_interaction_at = GREATEST(citizens.last_interaction_at, EXCLUDED.last_interaction_at),
+                updated_at = GREATEST(citizens.updated_at, EXCLUDED.updated_at)",
+    )
+    .bind(user_id)
+    .bind(at)
+    .execute(conn)
+    .await
+    .context("recording a citizen's interaction")?;
+    Ok(())
+}
+
 #[async_trait]
 impl CitizenStore for PgStore {
     async fn record_interaction(&self, user_id: &str, at: DateTime<Utc>) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO citizens (zalo_user_id, last_interaction_at, created_at, updated_at) VALUES ($1, $2, $2, $2)
-             ON CONFLICT (zalo_user_id) DO UPDATE
-                SET last_interaction_at = GREATEST(citizens.last_interaction_at, EXCLUDED.last_interaction_at),
-                    updated_at = GREATEST(citizens.updated_at, EXCLUDED.updated_at)",
-        )
-        .bind(user_id)
-        .bind(at)
-        .execute(&self.pool)
-        .await
-        .context("recording a citizen's interaction")?;
-        Ok(())
+        let mut conn = self.pool.acquire().await.context("opening a database connection")?;
+        record_interaction_in(&mut conn, user_id, at).await
     }
 
     async fn set_follower(&self, user_id: &str, is_follower: bool, at: DateTime<Utc>) -> StoreResult<()> {

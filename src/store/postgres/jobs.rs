@@ -120,7 +120,7 @@ impl JobStore for PgStore {
                 SET state = 'running', locked_by = $1, locked_until = $2, attempt = attempt + 1, updated_at = $3
               WHERE id IN (
                     SELECT id FROM jobs
-                     WHERE state = 'available' AND run_at <= $3
+                     WHERE state = 'available' AND NOT blocked AND run_at <= $3
                        AND (cardinality($4::text[]) = 0 OR kind = ANY($4))
                        AND (lane IS NULL OR NOT EXISTS (
                             SELECT 1 FROM jobs earlier

@@ -4,6 +4,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
 
 use super::jobs::insert_job;
 use super::PgStore;
@@ -200,31 +201,42 @@ impl OutboundStore for PgStore {
 
     async fn release_held(&self, user_id: &str, now: DateTime<Utc>) -> StoreResult<Vec<EnqueueOutcome>> {
         let mut tx = self.pool.begin().await.context("starting to release held messages")?;
-        let mut rows: Vec<HeldRow> = sqlx::query_as(&format!(
-            "UPDATE zalo_held_messages SET released_at = $2
-              WHERE user_id = $1 AND released_at IS NULL
-              RETURNING {HELD_COLUMNS}"
-        ))
-        .bind(user_id)
-        .bind(now)
-        .fetch_all(&mut *tx)
-        .await
-        .context("claiming held messages to release")?;
-        rows.sort_by_key(|row| row.id);
-        let mut outcomes = Vec::with_capacity(rows.len());
-        for row in rows {
-            let held = HeldMessage::try_from(row)?;
-            let job = held.request.clone().into_job(held_job_key(held.id), held.max_attempts);
-            let outcome = insert_job(&mut tx, &job, now).await?;
-            sqlx::query("UPDATE zalo_held_messages SET released_job_id = $1 WHERE id = $2")
-                .bind(outcome.id())
-                .bind(held.id)
-                .execute(&mut *tx)
-                .await
-                .context("noting the job of a released message")?;
-            outcomes.push(outcome);
-        }
+        let outcomes = release_held_in(&mut tx, user_id, now).await?;
         tx.commit().await.context("committing released messages")?;
         Ok(outcomes)
     }
+}
+
+/// Turns the citizen's held messages into send jobs (in the order they were held), on `conn`
+/// inside the caller's transaction.
+pub(crate) async fn release_held_in(
+    conn: &mut PgConnection,
+    user_id: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<EnqueueOutcome>> {
+    let mut rows: Vec<HeldRow> = sqlx::query_as(&format!(
+        "UPDATE zalo_held_messages SET released_at = $2
+          WHERE user_id = $1 AND released_at IS NULL
+          RETURNING {HELD_COLUMNS}"
+    ))
+    .bind(user_id)
+    .bind(now)
+    .fetch_all(&mut *conn)
+    .await
+    .context("claiming held messages to release")?;
+    rows.sort_by_key(|row| row.id);
+    let mut outcomes = Vec::with_capacity(rows.len());
+    for row in rows {
+        let held = HeldMessage::try_from(row)?;
+        let job = held.request.clone().into_job(held_job_key(held.id), held.max_attempts);
+        let outcome = insert_job(conn, &job, now).await?;
+        sqlx::query("UPDATE zalo_held_messages SET released_job_id = $1 WHERE id = $2")
+            .bind(outcome.id())
+            .bind(held.id)
+            .execute(&mut *conn)
+            .await
+            .context("noting the job of a released message")?;
+        outcomes.push(outcome);
+    }
+    Ok(outcomes)
 }

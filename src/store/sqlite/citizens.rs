@@ -3,6 +3,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use sqlx::SqliteConnection;
 
 use super::{from_ms, to_ms, SqliteStore};
 use crate::store::{Citizen, CitizenStore, Context, StoreResult};
@@ -18,22 +19,33 @@ struct CitizenRow {
     updated_at: i64,
 }
 
+/// Records that the citizen interacted with the OA at `at` (the latest time is kept), on `conn`
+/// (inside the caller's transaction when it has one).
+pub(crate) async fn record_interaction_in(
+    conn: &mut SqliteConnection,
+    user_id: &str,
+    at: DateTime<Utc>,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO citizens (zalo_user_id, last_interaction_at, created_at, updated_at) VALUES (?1, ?2, ?2, ?2)
+         ON CONFLICT (zalo_user_id) DO UPDATE
+            SET last_interaction_at = MAX(COALESCE(citizens.last_interaction_at, excluded.last_interaction_at),
+                                          excluded.last_interaction_at),
+                updated_at = MAX(citizens.updated_at, excluded.updated_at)",
+    )
+    .bind(user_id)
+    .bind(to_ms(at))
+    .execute(conn)
+    .await
+    .context("recording a citizen's interaction")?;
+    Ok(())
+}
+
 #[async_trait]
 impl CitizenStore for SqliteStore {
     async fn record_interaction(&self, user_id: &str, at: DateTime<Utc>) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO citizens (zalo_user_id, last_interaction_at, created_at, updated_at) VALUES (?1, ?2, ?2, ?2)
-             ON CONFLICT (zalo_user_id) DO UPDATE
-                SET last_interaction_at = MAX(COALESCE(citizens.last_interaction_at, excluded.last_interaction_at),
-                                              excluded.last_interaction_at),
-                    updated_at = MAX(citizens.updated_at, excluded.updated_at)",
-        )
-        .bind(user_id)
-        .bind(to_ms(at))
-        .execute(&self.writer)
-        .await
-        .context("recording a citizen's interaction")?;
-        Ok(())
+        let mut conn = self.writer.acquire().await.context("opening the writer connection")?;
+        record_interaction_in(&mut conn, user_id, at).await
     }
 
     async fn set_follower(&self, user_id: &str, is_follower: bool, at: DateTime<Utc>) -> StoreResult<()> {

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::QueryBuilder;
+use sqlx::{QueryBuilder, SqliteConnection};
 
 use super::jobs::insert_job;
 use super::{from_ms, to_ms, SqliteStore};
@@ -167,52 +167,14 @@ impl InboundStore for SqliteStore {
         }))
     }
 
-    async fn commit_turn(&self, turn: &TurnCommit, now: DateTime<Utc>) -> StoreResult<TurnResult> {
+    async fn commit_turns(&self, turns: &[TurnCommit], now: DateTime<Utc>) -> StoreResult<Vec<TurnResult>> {
         let mut tx = self.begin_write().await?;
-        let held: Option<i64> = sqlx::query_scalar(
-            "SELECT 1 FROM conversations WHERE citizen_id = ?1 AND locked_by = ?2 AND locked_until >= ?3",
-        )
-        .bind(&turn.citizen_id)
-        .bind(&turn.worker)
-        .bind(to_ms(now))
-        .fetch_optional(&mut *tx)
-        .await
-        .context("checking the citizen's lease")?;
-        if held.is_none() {
-            return Ok(TurnResult::LeaseLost);
+        let mut results = Vec::with_capacity(turns.len());
+        for turn in turns {
+            results.push(apply_turn(&mut tx, turn, now).await?);
         }
-        let marked = sqlx::query(
-            "UPDATE inbound_events SET state = ?1, processed_at = ?2, attempts = attempts + 1
-              WHERE id = ?3 AND citizen_id = ?4 AND state = 'pending'",
-        )
-        .bind(turn.outcome.as_str())
-        .bind(to_ms(now))
-        .bind(turn.event_id)
-        .bind(&turn.citizen_id)
-        .execute(&mut *tx)
-        .await
-        .context("marking an event processed")?;
-        if marked.rows_affected() == 0 {
-            return Ok(TurnResult::AlreadyDone);
-        }
-        let state = turn.state.as_ref().map(serde_json::Value::to_string);
-        sqlx::query(
-            "UPDATE conversations SET state = COALESCE(?1, state), version = version + 1,
-                    pending = MAX(pending - 1, 0), updated_at = ?2
-              WHERE citizen_id = ?3",
-        )
-        .bind(state)
-        .bind(to_ms(now))
-        .bind(&turn.citizen_id)
-        .execute(&mut *tx)
-        .await
-        .context("saving the conversation state")?;
-        super::officer_chats::apply_changes(&mut tx, &turn.citizen_id, &turn.chat, now).await?;
-        for job in &turn.jobs {
-            insert_job(&mut tx, job, now).await?;
-        }
-        tx.commit().await.context("committing a conversation turn")?;
-        Ok(TurnResult::Committed)
+        tx.commit().await.context("committing conversation turns")?;
+        Ok(results)
     }
 
     async fn fail_event(
@@ -290,4 +252,67 @@ impl InboundStore for SqliteStore {
             .await
             .context("counting events")
     }
+}
+
+/// Applies one turn on `conn` (inside the caller's transaction); writes nothing unless the
+/// worker holds the lease and the event is still pending.
+async fn apply_turn(conn: &mut SqliteConnection, turn: &TurnCommit, now: DateTime<Utc>) -> StoreResult<TurnResult> {
+    let held: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM conversations WHERE citizen_id = ?1 AND locked_by = ?2 AND locked_until >= ?3",
+    )
+    .bind(&turn.citizen_id)
+    .bind(&turn.worker)
+    .bind(to_ms(now))
+    .fetch_optional(&mut *conn)
+    .await
+    .context("checking the citizen's lease")?;
+    if held.is_none() {
+        return Ok(TurnResult::LeaseLost);
+    }
+    let marked = sqlx::query(
+        "UPDATE inbound_events SET state = ?1, processed_at = ?2, attempts = attempts + 1
+          WHERE id = ?3 AND citizen_id = ?4 AND state = 'pending'",
+    )
+    .bind(turn.outcome.as_str())
+    .bind(to_ms(now))
+    .bind(turn.event_id)
+    .bind(&turn.citizen_id)
+    .execute(&mut *conn)
+    .await
+    .context("marking an event processed")?;
+    if marked.rows_affected() == 0 {
+        return Ok(TurnResult::AlreadyDone);
+    }
+    let state = turn.state.as_ref().map(serde_json::Value::to_string);
+    sqlx::query(
+        "UPDATE conversations SET state = COALESCE(?1, state), version = version + 1,
+                pending = MAX(pending - 1, 0), updated_at = ?2
+          WHERE citizen_id = ?3",
+    )
+    .bind(state)
+    .bind(to_ms(now))
+    .bind(&turn.citizen_id)
+    .execute(&mut *conn)
+    .await
+    .context("saving the conversation state")?;
+    super::officer_chats::apply_changes(conn, &turn.citizen_id, &turn.chat, now).await?;
+    if let Some(at) = turn.interaction_at {
+        // Messages held until the citizen wrote go out first (their lane is ordered by id).
+        super::citizens::record_interaction_in(conn, &turn.citizen_id, at).await?;
+        super::zalo_outbound::release_held_in(conn, &turn.citizen_id, now).await?;
+    }
+    for job in &turn.jobs {
+        insert_job(conn, job, now).await?;
+    }
+    if turn.release {
+        sqlx::query(
+            "UPDATE conversations SET locked_by = NULL, locked_until = NULL WHERE citizen_id = ?1 AND locked_by = ?2",
+        )
+        .bind(&turn.citizen_id)
+        .bind(&turn.worker)
+        .execute(&mut *conn)
+        .await
+        .context("releasing a citizen")?;
+    }
+    Ok(TurnResult::Committed)
 }

@@ -123,7 +123,7 @@ impl JobStore for SqliteStore {
                 SET state = 'running', locked_by = ?1, locked_until = ?2, attempt = attempt + 1, updated_at = ?3
               WHERE id IN (
                     SELECT id FROM jobs
-                     WHERE state = 'available' AND run_at <= ?3
+                     WHERE state = 'available' AND blocked = 0 AND run_at <= ?3
                        AND (?4 = '[]' OR kind IN (SELECT value FROM json_each(?4)))
                        AND (lane IS NULL OR NOT EXISTS (
                             SELECT 1 FROM jobs earlier

@@ -3,6 +3,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use sqlx::SqliteConnection;
 
 use super::jobs::insert_job;
 use super::{from_ms, to_ms, SqliteStore};
@@ -200,29 +201,40 @@ impl OutboundStore for SqliteStore {
 
     async fn release_held(&self, user_id: &str, now: DateTime<Utc>) -> StoreResult<Vec<EnqueueOutcome>> {
         let mut tx = self.begin_write().await?;
-        let rows: Vec<HeldRow> = sqlx::query_as(
-            "SELECT id, user_id, source_job_id, payload, max_attempts, held_at, released_at, released_job_id
-               FROM zalo_held_messages WHERE user_id = ?1 AND released_at IS NULL ORDER BY id",
-        )
-        .bind(user_id)
-        .fetch_all(&mut *tx)
-        .await
-        .context("reading held messages to release")?;
-        let mut outcomes = Vec::with_capacity(rows.len());
-        for row in rows {
-            let held = HeldMessage::try_from(row)?;
-            let job = held.request.clone().into_job(held_job_key(held.id), held.max_attempts);
-            let outcome = insert_job(&mut tx, &job, now).await?;
-            sqlx::query("UPDATE zalo_held_messages SET released_at = ?1, released_job_id = ?2 WHERE id = ?3")
-                .bind(to_ms(now))
-                .bind(outcome.id())
-                .bind(held.id)
-                .execute(&mut *tx)
-                .await
-                .context("marking a held message released")?;
-            outcomes.push(outcome);
-        }
+        let outcomes = release_held_in(&mut tx, user_id, now).await?;
         tx.commit().await.context("committing released messages")?;
         Ok(outcomes)
     }
+}
+
+/// Turns the citizen's held messages into send jobs (in the order they were held), on `conn`
+/// inside the caller's transaction.
+pub(crate) async fn release_held_in(
+    conn: &mut SqliteConnection,
+    user_id: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<EnqueueOutcome>> {
+    let rows: Vec<HeldRow> = sqlx::query_as(
+        "SELECT id, user_id, source_job_id, payload, max_attempts, held_at, released_at, released_job_id
+           FROM zalo_held_messages WHERE user_id = ?1 AND released_at IS NULL ORDER BY id",
+    )
+    .bind(user_id)
+    .fetch_all(&mut *conn)
+    .await
+    .context("reading held messages to release")?;
+    let mut outcomes = Vec::with_capacity(rows.len());
+    for row in rows {
+        let held = HeldMessage::try_from(row)?;
+        let job = held.request.clone().into_job(held_job_key(held.id), held.max_attempts);
+        let outcome = insert_job(conn, &job, now).await?;
+        sqlx::query("UPDATE zalo_held_messages SET released_at = ?1, released_job_id = ?2 WHERE id = ?3")
+            .bind(to_ms(now))
+            .bind(outcome.id())
+            .bind(held.id)
+            .execute(&mut *conn)
+            .await
+            .context("marking a held message released")?;
+        outcomes.push(outcome);
+    }
+    Ok(outcomes)
 }

@@ -1,0 +1,57 @@
+//! Group commit for the conversation worker: the citizens being processed at the same time hand
+//! their turns to one writer task, which commits whatever is queued in one transaction (on
+//! SQLite one fsync for all of them instead of one each). If that transaction fails, the turns
+//! are committed one by one, so one bad turn cannot hold back the others.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use super::group_commit::{BatchSink, GroupCommit};
+use crate::clock::SharedClock;
+use crate::store::{InboundStore, TurnCommit, TurnResult};
+
+/// Most turns in one transaction.
+const MAX_BATCH: usize = 256;
+
+struct TurnSink {
+    store: Arc<dyn InboundStore>,
+    clock: SharedClock,
+}
+
+#[async_trait]
+impl BatchSink<TurnCommit, TurnResult> for TurnSink {
+    async fn write_batch(&self, turns: Vec<TurnCommit>) -> Vec<Result<TurnResult, String>> {
+        match self.store.commit_turns(&turns, self.clock.now()).await {
+            Ok(results) => results.into_iter().map(Ok).collect(),
+            Err(e) if turns.len() > 1 => {
+                tracing::warn!(error = %e, turns = turns.len(), "committing turns together failed; committing them one by one");
+                let mut results = Vec::with_capacity(turns.len());
+                for turn in &turns {
+                    results.push(self.store.commit_turn(turn, self.clock.now()).await.map_err(|e| format!("{e}")));
+                }
+                results
+            }
+            Err(e) => vec![Err(format!("{e}"))],
+        }
+    }
+}
+
+/// The worker's side of the turn writer.
+#[derive(Clone)]
+pub struct TurnWriter {
+    commit: GroupCommit<TurnCommit, TurnResult>,
+}
+
+impl TurnWriter {
+    /// Starts the writer task; it ends when every clone is dropped.
+    pub fn spawn(store: Arc<dyn InboundStore>, clock: SharedClock) -> Self {
+        let sink = Arc::new(TurnSink { store, clock });
+        Self { commit: GroupCommit::spawn("turn writer", sink, MAX_BATCH, MAX_BATCH * 4) }
+    }
+
+    /// Commits one turn (with whatever else is queued).
+    pub async fn commit(&self, turn: TurnCommit) -> Result<TurnResult, String> {
+        self.commit.submit(turn).await
+    }
+}
