@@ -94,6 +94,23 @@ impl ServiceChild {
         }
     }
 
+    /// Waits until `count()` reaches `target`, or has not moved for `settle`; fails if the
+    /// service exits meanwhile.
+    pub async fn wait_for(&mut self, target: usize, settle: Duration, count: impl Fn() -> usize) -> anyhow::Result<()> {
+        let mut last = (count(), Instant::now());
+        while last.0 < target {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            self.check_alive()?;
+            let now = count();
+            if now != last.0 {
+                last = (now, Instant::now());
+            } else if last.1.elapsed() > settle {
+                break;
+            }
+        }
+        Ok(())
+    }
+
     /// The last `lines` lines of its output.
     pub fn log_tail(&self, lines: usize) -> String {
         let text = std::fs::read_to_string(&self.log).unwrap_or_default();

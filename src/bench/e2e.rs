@@ -2,9 +2,10 @@
 //! Zalo. The Zalo simulator runs in this process (rate limit off); the service runs as a child
 //! process (`tongdai serve`) on a fresh database, so its start-up time and resident memory (idle,
 //! then peak under load) are its own. Simulated citizens each write once every
-//! `--citizen-interval` seconds, together `--rate` messages per second (open loop); for each
-//! message the time from its scheduled send to the first chat message the OA sends that citizen
-//! is measured (see [`super::replies`]).
+//! `--citizen-interval` seconds, together `--rate` messages per second (open loop). Each first
+//! greets the bot (warm-up: the welcome is several messages); then, measured, for each message
+//! the time from its scheduled send to the chat message the OA sends that citizen in answer (see
+//! [`super::replies`]).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -22,14 +23,20 @@ use super::webhook::{drive, Drive, EventSource, Prepared};
 use crate::sim::{CitizenAction, Endpoint, Simulator};
 use crate::zalo::signature::sign;
 
-/// What the simulated citizens write, in turn: a greeting, two questions and thanks.
-const TEXTS: [&str; 4] =
-    ["Xin chào", "Cho tôi hỏi thủ tục đăng ký khai sinh", "Cảm ơn", "Thủ tục cấp giấy phép xây dựng cần gì?"];
+/// What each citizen writes first (warm-up, not measured): the bot answers a first contact with
+/// a welcome and the main menu, several messages.
+const GREETING: [&str; 1] = ["Xin chào"];
+/// What the citizens write then, in turn (measured): two questions (the bot answers with the
+/// branch that handles them) and thanks — one message each, so every chat message the OA sends
+/// answers exactly one of them.
+const TEXTS: [&str; 3] = ["Cho tôi hỏi thủ tục đăng ký khai sinh", "Cảm ơn", "Thủ tục cấp giấy phép xây dựng cần gì?"];
 
 /// How long the service may take to become ready.
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
 /// Replies are waited for until none has come for this long.
 const SETTLE: Duration = Duration::from_secs(10);
+/// After the warm-up, the welcome's further messages are waited for until none has come for this long.
+const QUIET: Duration = Duration::from_secs(1);
 
 /// Options of `tongdai bench e2e`.
 #[derive(Debug, Clone, clap::Args)]
@@ -85,7 +92,7 @@ impl E2eReport {
             String::new()
         };
         format!(
-            "e2e ({}, {:.0}/s for {:.0} s, {} citizens each writing every {:.1} s): start-up {:.2} s; RSS idle {:.1} MiB, \
+            "e2e ({}, {:.0}/s for {:.0} s, {} citizens each writing every {:.1} s after a greeting): start-up {:.2} s; RSS idle {:.1} MiB, \
              peak {:.1} MiB; {} of {} events acknowledged (p50 {:.2} ms, p99 {:.2} ms); {} replied (+{} further chat \
              messages), {} unanswered; \
              message → reply p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms{overlap}",
@@ -116,14 +123,15 @@ impl E2eReport {
 /// they wrote, and may be answered in the chat window).
 struct Citizens {
     sim: Simulator,
-    ids: Vec<String>,
+    ids: Arc<Vec<String>>,
+    texts: &'static [&'static str],
     replies: Arc<Replies>,
 }
 
 impl EventSource for Citizens {
     fn event(&self, n: usize, scheduled: Instant) -> Arc<Prepared> {
         let user = &self.ids[n % self.ids.len()];
-        let text = TEXTS[(n / self.ids.len()) % TEXTS.len()];
+        let text = self.texts[(n / self.ids.len()) % self.texts.len()];
         let config = self.sim.config();
         match self.sim.prepare(user, CitizenAction::Text(text.to_owned())) {
             Ok(event) => {
@@ -150,8 +158,8 @@ pub async fn run(args: &E2eArgs, binary: &Path) -> anyhow::Result<E2eReport> {
     let config = host.service_config(&database_url, &folder.path().join("data"))?;
     drop(host.prepare_database(&config).await?);
     let citizens = count(args.rate * args.citizen_interval);
-    let ids: Vec<String> =
-        (0..citizens).map(|i| host.sim.create_citizen(&format!("Công dân {i}"), None).user_id).collect();
+    let ids: Arc<Vec<String>> =
+        Arc::new((0..citizens).map(|i| host.sim.create_citizen(&format!("Công dân {i}"), None).user_id).collect());
     let replies = Arc::new(Replies::default());
     let observed = replies.clone();
     host.sim.observe_sends(Some(Arc::new(move |endpoint, user_id| {
@@ -165,15 +173,30 @@ pub async fn run(args: &E2eArgs, binary: &Path) -> anyhow::Result<E2eReport> {
     tokio::time::sleep(Duration::from_secs_f64(args.idle_seconds.max(0.0))).await;
     let idle = service.memory()?;
 
+    let address = service.address.clone();
+    let load = |texts, events| {
+        let plan = Drive { address: address.clone(), connections: args.connections, events, rate: Some(args.rate) };
+        let source = Arc::new(Citizens { sim: host.sim.clone(), ids: ids.clone(), texts, replies: replies.clone() });
+        async move { drive(&plan, source).await }
+    };
+    let greeted = load(&GREETING, citizens).await?;
+    service.wait_for(greeted.requests, SETTLE, || replies.answered()).await?;
+    service.wait_for(usize::MAX, QUIET, || replies.messages()).await?;
+    let warm_up = replies.reset();
+    anyhow::ensure!(
+        warm_up.unanswered == 0 && greeted.errors == 0,
+        "the warm-up failed: {} greetings unanswered, {} not acknowledged:\n{}",
+        warm_up.unanswered,
+        greeted.errors,
+        service.log_tail(20)
+    );
+
     let events = count(args.rate * args.seconds);
-    let plan = Drive { address: service.address.clone(), connections: args.connections, events, rate: Some(args.rate) };
-    let source = Arc::new(Citizens { sim: host.sim.clone(), ids, replies: replies.clone() });
-    let acks = drive(&plan, source).await?;
-    wait_for_replies(&replies, acks.requests, &mut service).await?;
+    let acks = load(&TEXTS, events).await?;
+    service.wait_for(acks.requests, SETTLE, || replies.answered()).await?;
     let loaded = service.memory()?;
     host.sim.observe_sends(None);
-    let matching = replies.report();
-    let elapsed = acks.elapsed;
+    let matching = replies.reset();
     Ok(E2eReport {
         backend: backend_name(&database_url),
         citizens,
@@ -181,26 +204,10 @@ pub async fn run(args: &E2eArgs, binary: &Path) -> anyhow::Result<E2eReport> {
         startup,
         idle,
         loaded,
-        replies: Summary::from_latencies(matching.latencies.clone(), matching.unanswered, elapsed),
+        replies: Summary::from_latencies(matching.latencies.clone(), matching.unanswered, acks.elapsed),
         acks,
         matching,
     })
-}
-
-/// Waits until `expected` messages are answered, or none has been for [`SETTLE`].
-async fn wait_for_replies(replies: &Replies, expected: usize, service: &mut ServiceChild) -> anyhow::Result<()> {
-    let mut last = (replies.answered(), Instant::now());
-    while last.0 < expected {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-        service.check_alive()?;
-        let answered = replies.answered();
-        if answered != last.0 {
-            last = (answered, Instant::now());
-        } else if last.1.elapsed() > SETTLE {
-            break;
-        }
-    }
-    Ok(())
 }
 
 /// This program's own file, to run as the service.

@@ -67,12 +67,18 @@ impl Replies {
         self.lock().latencies.len()
     }
 
-    /// The report so far.
-    pub fn report(&self) -> ReplyReport {
+    /// OA chat messages received so far (answers and extra).
+    pub fn messages(&self) -> usize {
         let inner = self.lock();
+        inner.latencies.len() + inner.extra
+    }
+
+    /// The report so far; starts afresh (messages still waiting are dropped).
+    pub fn reset(&self) -> ReplyReport {
+        let inner = std::mem::take(&mut *self.lock());
         ReplyReport {
-            latencies: inner.latencies.clone(),
             unanswered: inner.waiting.values().map(VecDeque::len).sum(),
+            latencies: inner.latencies,
             extra: inner.extra,
             overlapped: inner.overlapped,
         }
@@ -95,10 +101,13 @@ mod tests {
         replies.received("a", t0 + ms(10)); // a's answer: 10 ms
         replies.received("c", t0 + ms(11)); // nobody waiting: extra
         replies.sent("a", t0 + ms(20));
-        let report = replies.report();
+        assert_eq!((replies.answered(), replies.messages()), (2, 4));
+        let report = replies.reset();
         assert_eq!(report.latencies, vec![ms(5), ms(10)]);
         assert_eq!((report.unanswered, report.extra, report.overlapped), (1, 2, 0));
-        assert_eq!(replies.answered(), 2);
+        assert_eq!((replies.answered(), replies.messages()), (0, 0), "reset");
+        replies.received("a", t0 + ms(30));
+        assert_eq!(replies.reset().extra, 1, "what waited before the reset is forgotten");
     }
 
     #[test]
@@ -108,7 +117,7 @@ mod tests {
         replies.sent("a", t0);
         replies.sent("a", t0 + Duration::from_millis(100));
         replies.received("a", t0 + Duration::from_millis(150));
-        let report = replies.report();
+        let report = replies.reset();
         assert_eq!(report.latencies, vec![Duration::from_millis(150)], "the oldest is answered first");
         assert_eq!((report.unanswered, report.overlapped), (1, 1));
     }

@@ -1,5 +1,5 @@
-//! `tongdai bench storage`: the storage ceiling. Inserts rows shaped like webhook events into a
-//! scratch copy of `inbound_events` with intake's durability (SQLite: WAL, `synchronous=FULL`;
+//! `tongdai bench storage`: the storage ceiling. Inserts rows shaped like webhook events with
+//! intake's INSERT statement into a scratch copy of `inbound_events`, with intake's durability (SQLite: WAL, `synchronous=FULL`;
 //! PostgreSQL: default commit), from one writer loop as intake's group commit does: first one
 //! row per commit, then batches of `--batch` rows per commit. Prints commits/s, rows/s and the
 //! commit latency; the scratch table is dropped afterwards.
@@ -110,6 +110,8 @@ pub async fn commit_for(
 pub async fn storage(args: StorageBenchArgs) -> anyhow::Result<()> {
     let folder = ScratchDir::new()?;
     let config = DatabaseConfig { url: folder.database_url(args.database_url.as_deref()), ..DatabaseConfig::default() };
+    // Migrated like the service's, so the scratch table copies today's inbound_events.
+    drop(crate::app::open_store(&crate::config::Config { database: config.clone(), ..Default::default() }).await?);
     let probe = BenchStore::connect(&config).await.context("opening the database for the storage benchmark")?;
     probe.create_scratch().await.context("creating the scratch table")?;
     let mut next_row = 0;

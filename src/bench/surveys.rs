@@ -137,17 +137,7 @@ pub async fn run(args: &SurveysBenchArgs, binary: &Path) -> anyhow::Result<Surve
     let startup = service.wait_ready(Duration::from_secs(60)).await?;
     let ready = Instant::now();
     let reached = || arrivals.lock().unwrap_or_else(std::sync::PoisonError::into_inner).citizens.len();
-    let mut progress = (reached(), Instant::now());
-    while progress.0 < args.dossiers {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-        service.check_alive()?;
-        let now_reached = reached();
-        if now_reached != progress.0 {
-            progress = (now_reached, Instant::now());
-        } else if progress.1.elapsed() > SETTLE {
-            break;
-        }
-    }
+    service.wait_for(args.dossiers, SETTLE, reached).await?;
     host.sim.observe_sends(None);
     let arrivals = arrivals.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let (Some(first), Some(last)) = (arrivals.first, arrivals.last) else {

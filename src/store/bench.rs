@@ -1,6 +1,7 @@
 //! Bench-only storage, used by `tongdai bench` and nothing in the service (so not part of the
-//! store traits): the storage ceiling's scratch table `bench_inbound_scratch`, shaped like `inbound_events` (same
-//! columns, unique key and indexes) and written with intake's durability; and bulk seeding of
+//! store traits): the storage ceiling's scratch table `bench_inbound_scratch`, a copy of
+//! `inbound_events`' definition as the database has it (columns, unique key, indexes), written
+//! with intake's very INSERT statement and durability; and bulk seeding of
 //! citizens' last interactions, so a benchmark with thousands of citizens does not start with
 //! thousands of single-row commits.
 
@@ -38,7 +39,8 @@ impl BenchStore {
         }
     }
 
-    /// Creates the scratch table afresh (dropping one left by an interrupted run).
+    /// Creates the scratch table afresh (dropping one left by an interrupted run); the
+    /// database must be migrated.
     pub async fn create_scratch(&self) -> StoreResult<()> {
         match &self.backend {
             Backend::Sqlite(store) => store.create_bench_scratch().await,

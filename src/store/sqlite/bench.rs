@@ -5,35 +5,33 @@
 use chrono::{DateTime, Utc};
 use sqlx::QueryBuilder;
 
+use super::inbound::{insert_events_statement, ROWS_PER_STATEMENT};
 use super::{to_ms, SqliteStore};
-use crate::store::{Context, NewInboundEvent, StoreResult};
-
-/// Rows per multi-row INSERT, as in intake.
-const ROWS_PER_STATEMENT: usize = 1000;
+use crate::store::{Context, NewInboundEvent, StoreError, StoreResult};
 
 impl SqliteStore {
+    /// Copies `inbound_events`' definition and indexes as they are in this database.
     pub(crate) async fn create_bench_scratch(&self) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
-        for statement in [
-            "DROP TABLE IF EXISTS bench_inbound_scratch",
-            "CREATE TABLE bench_inbound_scratch (
-                id            INTEGER PRIMARY KEY AUTOINCREMENT,
-                event_key     TEXT    NOT NULL UNIQUE,
-                event_name    TEXT    NOT NULL,
-                citizen_id    TEXT    NOT NULL,
-                raw_body      BLOB    NOT NULL,
-                received_at   INTEGER NOT NULL,
-                num_retry     INTEGER NOT NULL DEFAULT 0,
-                state         TEXT    NOT NULL DEFAULT 'pending'
-                              CHECK (state IN ('pending', 'processed', 'ignored', 'failed')),
-                attempts      INTEGER NOT NULL DEFAULT 0,
-                last_error    TEXT,
-                processed_at  INTEGER
-            )",
-            "CREATE INDEX bench_inbound_scratch_pending ON bench_inbound_scratch (citizen_id, id) WHERE state = 'pending'",
-            "CREATE INDEX bench_inbound_scratch_received ON bench_inbound_scratch (received_at)",
-        ] {
-            sqlx::query(statement).execute(&mut *tx).await.context("creating the benchmark's scratch table")?;
+        sqlx::query("DROP TABLE IF EXISTS bench_inbound_scratch")
+            .execute(&mut *tx)
+            .await
+            .context("dropping an old scratch table")?;
+        let schema: Vec<String> = sqlx::query_scalar(
+            "SELECT sql FROM sqlite_master WHERE tbl_name = 'inbound_events' AND sql IS NOT NULL
+              ORDER BY type = 'index', name",
+        )
+        .fetch_all(&mut *tx)
+        .await
+        .context("reading the definition of inbound_events")?;
+        if schema.is_empty() {
+            return Err(StoreError::Invalid("inbound_events does not exist: migrate the database first".into()));
+        }
+        for statement in schema {
+            sqlx::query(&statement.replace("inbound_events", "bench_inbound_scratch"))
+                .execute(&mut *tx)
+                .await
+                .context("creating the benchmark's scratch table")?;
         }
         tx.commit().await.context("committing the benchmark's scratch table")
     }
@@ -46,18 +44,7 @@ impl SqliteStore {
         let mut tx = self.begin_write().await?;
         let mut inserted = 0;
         for chunk in events.chunks(ROWS_PER_STATEMENT) {
-            let mut insert = QueryBuilder::new(
-                "INSERT INTO bench_inbound_scratch (event_key, event_name, citizen_id, raw_body, received_at, num_retry) ",
-            );
-            insert.push_values(chunk, |mut row, event| {
-                row.push_bind(&event.event_key)
-                    .push_bind(&event.event_name)
-                    .push_bind(&event.citizen_id)
-                    .push_bind(&event.raw_body)
-                    .push_bind(to_ms(now))
-                    .push_bind(event.num_retry);
-            });
-            insert.push(" ON CONFLICT (event_key) DO NOTHING");
+            let mut insert = insert_events_statement("bench_inbound_scratch", chunk, now);
             inserted += insert.build().execute(&mut *tx).await.context("inserting benchmark rows")?.rows_affected();
         }
         tx.commit().await.context("committing benchmark rows")?;
