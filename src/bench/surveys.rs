@@ -108,8 +108,10 @@ pub async fn run(args: &SurveysBenchArgs, binary: &Path) -> anyhow::Result<Surve
     let seeding = BenchStore::connect(&config.database).await.context("opening the database to seed citizens")?;
     seeding.seed_interactions(&ids, now).await.context("recording the citizens' messages")?;
     drop(seeding);
+    // Codes of this run only: a database used before keeps its dossiers apart.
+    let prefix = format!("KS{:06x}", rand::random::<u32>() & 0xff_ffff);
     let text =
-        super::dossier_csv::dossiers(args.dossiers, "KS", now - chrono::Duration::days(1), &|n| ids.get(n).cloned());
+        super::dossier_csv::dossiers(args.dossiers, &prefix, now - chrono::Duration::days(1), &|n| ids.get(n).cloned());
     let dossiers = read_csv(text.as_bytes())
         .and_then(|file| check_rows(&file, now))
         .map_err(|problems| anyhow::anyhow!("generated dossiers refused: {}", problems[0]))?;

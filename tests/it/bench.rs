@@ -14,6 +14,20 @@ use tongdai::store::{InboundState, NewInboundEvent};
 
 use crate::support::{on_both_backends, TestDb};
 
+/// Events signed for app `app-1` with `secret-1`, sent to `address` as fast as acknowledged.
+fn signed_load(address: String) -> WebhookLoad {
+    WebhookLoad {
+        address,
+        app_id: "app-1".into(),
+        oa_secret_key: "secret-1".into(),
+        citizens: 1,
+        connections: 1,
+        events: 1,
+        rate: None,
+        run_id: format!("{:08x}", rand::random::<u32>()),
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn load_generator_events_are_acknowledged_and_stored_once() {
     let db = TestDb::sqlite().await;
@@ -22,16 +36,7 @@ async fn load_generator_events_are_acknowledged_and_stored_once() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap().to_string();
     tokio::spawn(async move { axum::serve(listener, router).await });
-    let load = WebhookLoad {
-        address,
-        app_id: "app-1".into(),
-        oa_secret_key: "secret-1".into(),
-        citizens: 50,
-        connections: 8,
-        events: 600,
-        rate: None,
-        run_id: "t".into(),
-    };
+    let load = WebhookLoad { citizens: 50, connections: 8, events: 600, ..signed_load(address) };
     let summary = run(&load).await.unwrap();
     assert_eq!((summary.requests, summary.errors), (600, 0), "{}", summary.line());
     assert_eq!(db.store.inbound.count_events(InboundState::Pending).await.unwrap(), 600);
@@ -48,16 +53,7 @@ async fn the_noop_handler_acknowledges_every_event() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap().to_string();
     tokio::spawn(tongdai::bench::noop::serve(state, listener, std::future::pending()));
-    let load = WebhookLoad {
-        address,
-        app_id: "app-1".into(),
-        oa_secret_key: "secret-1".into(),
-        citizens: 10,
-        connections: 4,
-        events: 200,
-        rate: None,
-        run_id: "noop".into(),
-    };
+    let load = WebhookLoad { citizens: 10, connections: 4, events: 200, ..signed_load(address) };
     let summary = run(&load).await.unwrap();
     assert_eq!((summary.requests, summary.errors), (200, 0), "{}", summary.line());
     assert_eq!(db.store.inbound.count_events(InboundState::Pending).await.unwrap(), 0, "nothing is stored");
