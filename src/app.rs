@@ -132,21 +132,19 @@ pub async fn run_intake_only(
     listener: tokio::net::TcpListener,
     stop: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let (surveys, _) = SurveyService::from_config(&config, store.surveys.clone()).context("setting up surveys")?;
-    let wake = Arc::new(tokio::sync::Notify::new());
-    let intake = Arc::new(Intake::new(webhook_secrets(&config), store.inbound.clone(), clock.clone(), wake));
-    let state = AppState {
-        config: Arc::new(config),
-        store,
-        clock,
-        metrics: Metrics::new(),
-        intake,
-        surveys: Arc::new(surveys),
-    };
+    let state = http_only_state(config, store, clock)?;
     axum::serve(listener, crate::web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(stop)
         .await
         .context("serving HTTP")
+}
+
+/// The handlers' state with no workers behind it: events are stored, nothing processes them.
+pub fn http_only_state(config: Config, store: Store, clock: SharedClock) -> anyhow::Result<AppState> {
+    let (surveys, _) = SurveyService::from_config(&config, store.surveys.clone()).context("setting up surveys")?;
+    let wake = Arc::new(tokio::sync::Notify::new());
+    let intake = Arc::new(Intake::new(webhook_secrets(&config), store.inbound.clone(), clock.clone(), wake));
+    Ok(AppState { config: Arc::new(config), store, clock, metrics: Metrics::new(), intake, surveys: Arc::new(surveys) })
 }
 
 /// Like [`run_until_shutdown`], with extra routes merged into the router (the demo's simulator).

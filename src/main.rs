@@ -84,8 +84,18 @@ enum DossiersCommand {
 
 #[derive(Subcommand)]
 enum BenchCommand {
-    /// Signed webhook events over real HTTP against an in-process service on a fresh database.
+    /// Signed webhook events over real HTTP against an in-process service on a fresh database
+    /// (`--noop-handler`: the same HTTP stack answering at once, the HTTP ceiling).
     Webhook(tongdai::bench::cli::WebhookBenchArgs),
+    /// Raw insert rate of the database with intake's durability (the storage ceiling).
+    Storage(tongdai::bench::storage::StorageBenchArgs),
+    /// Message → bot reply latency through `tongdai serve` (child process) and the Zalo simulator;
+    /// start-up time and resident memory.
+    E2e(tongdai::bench::e2e::E2eArgs),
+    /// Survey dispatch rate to citizens reachable by chat, against the simulator.
+    Surveys(tongdai::bench::surveys::SurveysBenchArgs),
+    /// Dossier CSV import rate through `tongdai dossiers import`'s path.
+    Import(tongdai::bench::import::ImportBenchArgs),
 }
 
 #[derive(Subcommand)]
@@ -135,7 +145,7 @@ fn main() -> ExitCode {
         match command {
             Command::Serve => tongdai::app::serve(loaded.config).await,
             Command::Demo => tongdai::demo::run(loaded.config).await,
-            Command::Bench { command: BenchCommand::Webhook(args) } => tongdai::bench::cli::webhook(args).await,
+            Command::Bench { command } => run_bench(command).await,
             Command::Migrate => tongdai::app::open_store(&loaded.config).await.map(|store| {
                 tracing::info!(backend = store.kind.name(), "migrations applied");
             }),
@@ -159,6 +169,16 @@ fn main() -> ExitCode {
             eprintln!("tongdai: {e:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+async fn run_bench(command: BenchCommand) -> anyhow::Result<()> {
+    match command {
+        BenchCommand::Webhook(args) => tongdai::bench::cli::webhook(args).await,
+        BenchCommand::Storage(args) => tongdai::bench::storage::storage(args).await,
+        BenchCommand::E2e(args) => tongdai::bench::e2e::cli(args).await,
+        BenchCommand::Surveys(args) => tongdai::bench::surveys::cli(args).await,
+        BenchCommand::Import(args) => tongdai::bench::import::import(args).await,
     }
 }
 

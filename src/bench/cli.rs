@@ -1,11 +1,14 @@
 //! `tongdai bench webhook`: starts the service in this process on a fresh database (SQLite in a
 //! temporary folder, or the PostgreSQL given with `--database-url`), drives signed webhook events
 //! at it over real HTTP on loopback, and prints acknowledged events/s and latency percentiles.
+//! With `--noop-handler` the same load goes to the same HTTP stack whose webhook answers at once:
+//! the HTTP ceiling.
 
 use std::sync::Arc;
 
 use anyhow::Context as _;
 
+use super::scratch::{backend_name, ScratchDir};
 use super::webhook::{run, WebhookLoad};
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::Config;
@@ -31,16 +34,29 @@ pub struct WebhookBenchArgs {
     /// Only acknowledge: do not run the conversation worker while measuring.
     #[arg(long)]
     pub intake_only: bool,
+    /// HTTP ceiling: the same HTTP stack and layers, with a webhook route that answers 200 at once.
+    #[arg(long, conflicts_with = "intake_only")]
+    pub noop_handler: bool,
+}
+
+impl WebhookBenchArgs {
+    fn mode(&self) -> &'static str {
+        if self.noop_handler {
+            "no-op handler"
+        } else if self.intake_only {
+            "intake only"
+        } else {
+            "with processing"
+        }
+    }
 }
 
 /// Runs the benchmark and prints one summary line.
 pub async fn webhook(args: WebhookBenchArgs) -> anyhow::Result<()> {
-    let folder = std::env::temp_dir().join(format!("tongdai_bench_{:08x}", rand::random::<u32>()));
-    std::fs::create_dir_all(&folder).context("creating the benchmark folder")?;
+    let folder = ScratchDir::new()?;
     let mut config = Config::default();
-    config.database.url =
-        args.database_url.clone().unwrap_or_else(|| format!("sqlite://{}/bench.db", folder.display()));
-    config.general.data_dir = folder.display().to_string();
+    config.database.url = folder.database_url(args.database_url.as_deref());
+    config.general.data_dir = folder.path().display().to_string();
     config.zalo.app_id = "bench-app".into();
     config.zalo.oa_secret_key = "bench-oa-secret".into();
     config.zalo.oa_id = "388613280878808645".into();
@@ -51,14 +67,16 @@ pub async fn webhook(args: WebhookBenchArgs) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.context("binding a port")?;
     let address = listener.local_addr().context("reading the bound address")?.to_string();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = if args.intake_only {
-        tokio::spawn(crate::app::run_intake_only(config.clone(), store, clock, listener, async move {
-            let _ = stopped.await;
-        }))
+    let stopped = async move {
+        let _ = stopped.await;
+    };
+    let server = if args.noop_handler {
+        let state = crate::app::http_only_state(config.clone(), store, clock)?;
+        tokio::spawn(super::noop::serve(state, listener, stopped))
+    } else if args.intake_only {
+        tokio::spawn(crate::app::run_intake_only(config.clone(), store, clock, listener, stopped))
     } else {
-        tokio::spawn(crate::app::run_until_shutdown(config.clone(), store, clock, listener, async move {
-            let _ = stopped.await;
-        }))
+        tokio::spawn(crate::app::run_until_shutdown(config.clone(), store, clock, listener, stopped))
     };
     let load = WebhookLoad {
         address,
@@ -71,16 +89,15 @@ pub async fn webhook(args: WebhookBenchArgs) -> anyhow::Result<()> {
         run_id: format!("{:08x}", rand::random::<u32>()),
     };
     let summary = run(&load).await?;
-    let backend = if args.database_url.is_some() { "postgres" } else { "sqlite" };
     println!(
-        "webhook ({backend}, {} connections, {}{}): {}",
+        "webhook ({}, {} connections, {}, {}): {}",
+        backend_name(&config.database.url),
         args.connections,
         args.rate.map_or_else(|| "closed loop".to_owned(), |r| format!("{r:.0}/s offered")),
-        if args.intake_only { ", intake only" } else { ", with processing" },
+        args.mode(),
         summary.line()
     );
     let _ = stop.send(());
     server.await.context("the benchmark server panicked")??;
-    let _ = std::fs::remove_dir_all(&folder);
     Ok(())
 }

@@ -95,7 +95,12 @@ async fn guarded(
         (rate, work(state, now))
     });
     let body = match result {
-        Ok(data) => success_body(&data),
+        Ok(data) => {
+            if endpoint.is_send() {
+                sim.notify_send(endpoint, data.get("user_id").and_then(Value::as_str));
+            }
+            success_body(&data)
+        }
         Err(failure) => error_body(&failure),
     };
     let mut response = Json(body).into_response();

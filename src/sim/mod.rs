@@ -106,11 +106,17 @@ pub enum TapTarget {
 /// The simulated place of a shared location (People's Committee of Hậu Giang, Vị Thanh).
 pub const SAMPLE_LOCATION: (&str, &str, &str) = ("9.7845", "105.4701", "UBND tỉnh Hậu Giang, Vị Thanh");
 
+/// Called for every OA message the simulator accepted (chat message, ZBS or ZNS template),
+/// with the endpoint and the citizen's user id when the send names one. Runs on the request's
+/// task outside the state lock: keep it cheap (benchmarks take the time and return).
+pub type SendObserver = Arc<dyn Fn(Endpoint, Option<&str>) + Send + Sync>;
+
 /// What every part of the simulator shares.
 pub(crate) struct Shared {
     pub(crate) config: SimConfig,
     clock: SharedClock,
     state: Mutex<SimState>,
+    observer: std::sync::RwLock<Option<SendObserver>>,
 }
 
 impl Shared {
@@ -128,6 +134,14 @@ impl Shared {
         let now = self.now();
         f(&mut self.lock(), now)
     }
+
+    /// Tells the observer, if any, that an OA message was accepted.
+    pub(crate) fn notify_send(&self, endpoint: Endpoint, user_id: Option<&str>) {
+        let observer = self.observer.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(observer) = observer.as_ref() {
+            observer(endpoint, user_id);
+        }
+    }
 }
 
 /// The Zalo simulator. Cheap to clone; all clones share one state.
@@ -141,7 +155,8 @@ impl Simulator {
     /// A simulator with the configured OA, citizens and a first token pair.
     pub fn new(config: SimConfig, clock: SharedClock) -> anyhow::Result<Self> {
         let state = SimState::new(&config, clock.now());
-        let shared = Arc::new(Shared { config, clock, state: Mutex::new(state) });
+        let shared =
+            Arc::new(Shared { config, clock, state: Mutex::new(state), observer: std::sync::RwLock::new(None) });
         let sender = WebhookSender::new(shared.clone())?;
         Ok(Self { shared, sender })
     }
@@ -230,6 +245,15 @@ impl Simulator {
 
     pub(crate) fn issue_authorization_code(&self, code_challenge: &str) -> String {
         self.with_state(|state, now| state.issue_code(code_challenge, now))
+    }
+
+    /// Calls `observer` for every OA message accepted from now on (`None` stops it).
+    pub fn observe_sends(&self, observer: Option<SendObserver>) {
+        *self.shared.observer.write().unwrap_or_else(std::sync::PoisonError::into_inner) = observer;
+    }
+
+    pub(crate) fn notify_send(&self, endpoint: Endpoint, user_id: Option<&str>) {
+        self.shared.notify_send(endpoint, user_id);
     }
 
     // ----- faults, counters, limits -----

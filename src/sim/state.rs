@@ -285,6 +285,11 @@ impl Endpoint {
         }
     }
 
+    /// Whether a successful call is an OA message reaching a citizen (chat or template).
+    pub fn is_send(self) -> bool {
+        matches!(self, Endpoint::MessageCs | Endpoint::MessageTemplate | Endpoint::ZnsTemplate)
+    }
+
     pub fn host(self) -> Host {
         match self {
             Endpoint::MessageCs | Endpoint::MessageTemplate | Endpoint::UserDetail | Endpoint::QuotaMessage => {

@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 
 use crate::config::DatabaseConfig;
 
+pub mod bench;
 pub mod postgres;
 pub mod sqlite;
 mod stats_sql;

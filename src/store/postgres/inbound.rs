@@ -16,7 +16,7 @@ use crate::store::{
 };
 
 /// Rows per multi-row INSERT (6 parameters each; PostgreSQL allows 65,535).
-const ROWS_PER_STATEMENT: usize = 1000;
+pub(super) const ROWS_PER_STATEMENT: usize = 1000;
 
 #[derive(sqlx::FromRow)]
 struct EventRow {
@@ -51,24 +51,36 @@ impl From<EventRow> for InboundEvent {
     }
 }
 
+/// `INSERT INTO {table} … ON CONFLICT (event_key) DO NOTHING` for `events` (at most
+/// [`ROWS_PER_STATEMENT`]); also what the storage benchmark writes into its scratch copy.
+pub(super) fn insert_events_statement<'a>(
+    table: &str,
+    events: &'a [NewInboundEvent],
+    now: DateTime<Utc>,
+) -> QueryBuilder<'a, sqlx::Postgres> {
+    let mut insert = QueryBuilder::new(format!(
+        "INSERT INTO {table} (event_key, event_name, citizen_id, raw_body, received_at, num_retry) "
+    ));
+    insert.push_values(events, |mut row, event| {
+        row.push_bind(&event.event_key)
+            .push_bind(&event.event_name)
+            .push_bind(&event.citizen_id)
+            .push_bind(&event.raw_body)
+            .push_bind(now)
+            .push_bind(event.num_retry);
+    });
+    insert.push(" ON CONFLICT (event_key) DO NOTHING");
+    insert
+}
+
 #[async_trait]
 impl InboundStore for PgStore {
     async fn insert_events(&self, events: &[NewInboundEvent], now: DateTime<Utc>) -> StoreResult<Vec<InsertOutcome>> {
         let mut tx = self.pool.begin().await.context("starting to insert webhook events")?;
         let mut inserted: BTreeMap<String, i64> = BTreeMap::new();
         for chunk in events.chunks(ROWS_PER_STATEMENT) {
-            let mut insert = QueryBuilder::new(
-                "INSERT INTO inbound_events (event_key, event_name, citizen_id, raw_body, received_at, num_retry) ",
-            );
-            insert.push_values(chunk, |mut row, event| {
-                row.push_bind(&event.event_key)
-                    .push_bind(&event.event_name)
-                    .push_bind(&event.citizen_id)
-                    .push_bind(&event.raw_body)
-                    .push_bind(now)
-                    .push_bind(event.num_retry);
-            });
-            insert.push(" ON CONFLICT (event_key) DO NOTHING RETURNING id, event_key");
+            let mut insert = insert_events_statement("inbound_events", chunk, now);
+            insert.push(" RETURNING id, event_key");
             let rows: Vec<(i64, String)> =
                 insert.build_query_as().fetch_all(&mut *tx).await.context("inserting webhook events")?;
             inserted.extend(rows.into_iter().map(|(id, key)| (key, id)));

@@ -12,6 +12,7 @@ use crate::config::DatabaseConfig;
 
 mod api_keys;
 mod audit;
+mod bench;
 mod citizens;
 mod inbound;
 mod jobs;

@@ -14,6 +14,7 @@ use crate::config::DatabaseConfig;
 mod api_keys;
 mod audit;
 pub mod backup;
+mod bench;
 mod citizens;
 mod inbound;
 mod jobs;
