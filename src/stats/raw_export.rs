@@ -115,27 +115,32 @@ impl<'a> RawPages<'a> {
     }
 
     /// The next rows; `None` once every answer was read. A full page ends with an instance that
-    /// may go on in the next page: its answers are left for that page, unless the page holds
-    /// nothing else (an instance with more answers than a page would otherwise never be read
-    /// whole; no questionnaire comes near [`PAGE_ANSWERS`] questions).
+    /// may go on in the next page: its answers are left for that page. A full page holding one
+    /// instance alone is read again, twice as long.
     pub async fn next(&mut self) -> StoreResult<Option<Vec<RawRow>>> {
-        if self.done {
-            return Ok(None);
+        let mut limit = self.page_answers;
+        while !self.done {
+            let mut answers = self.store.raw_answers(&self.slice, self.after_instance, limit).await?;
+            let full = answers.len() >= usize::try_from(limit).unwrap_or(usize::MAX);
+            let (Some(first), Some(last)) =
+                (answers.first().map(|a| a.instance_id), answers.last().map(|a| a.instance_id))
+            else {
+                break;
+            };
+            if full && first == last && limit < u32::MAX {
+                limit = limit.saturating_mul(2);
+                continue;
+            }
+            if full && first != last {
+                answers.retain(|a| a.instance_id != last);
+            } else if !full {
+                self.done = true;
+            }
+            self.after_instance = answers.last().map_or(last, |a| a.instance_id);
+            return Ok(Some(rows_of(answers)));
         }
-        let mut answers = self.store.raw_answers(&self.slice, self.after_instance, self.page_answers).await?;
-        let full = answers.len() >= usize::try_from(self.page_answers).unwrap_or(usize::MAX);
-        let (Some(first), Some(last)) = (answers.first().map(|a| a.instance_id), answers.last().map(|a| a.instance_id))
-        else {
-            self.done = true;
-            return Ok(None);
-        };
-        if full && first != last {
-            answers.retain(|a| a.instance_id != last);
-        } else if !full {
-            self.done = true;
-        }
-        self.after_instance = answers.last().map_or(last, |a| a.instance_id);
-        Ok(Some(rows_of(answers)))
+        self.done = true;
+        Ok(None)
     }
 }
 

@@ -181,3 +181,117 @@ impl XlsxWriter {
         Ok(counts)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use calamine::{open_workbook, Data, DataType as _, Reader, Xlsx};
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::stats::raw_export::RawValue;
+    use crate::stats::report::IndexOut;
+
+    fn empty_report(group_by: Option<&'static str>) -> SurveyReport {
+        SurveyReport {
+            survey: "s".into(),
+            from: "2026-01-01".into(),
+            to: "2026-01-31".into(),
+            group_by,
+            sent: 0,
+            answered: 0,
+            responses: 0,
+            response_rate: None,
+            overall: IndexOut { index: None, mean: None, n: 0 },
+            elements: Vec::new(),
+            questions: Vec::new(),
+            groups: Vec::new(),
+        }
+    }
+
+    fn raw_row(i: u32) -> RawRow {
+        let at = Utc.with_ymd_and_hms(2026, 1, 2, 3, i, 0).single().expect("date");
+        RawRow {
+            agency_code: "H27.01".into(),
+            agency_name: "Sở Tư pháp".into(),
+            level: "tinh".into(),
+            field: "Hộ tịch".into(),
+            procedure_code: "1.001".into(),
+            procedure_name: "Khai sinh".into(),
+            dossier_channel: "truc_tuyen".into(),
+            completed_at: at,
+            answered_at: at,
+            channel: "web".into(),
+            answers: vec![
+                ("Q1".into(), RawValue::Score(i64::from(i))),
+                ("GOP_Y".into(), RawValue::Text(format!("Góp ý {i}"))),
+                ("KHAC".into(), RawValue::Score(9)),
+            ],
+        }
+    }
+
+    #[test]
+    fn streamed_sheets_go_on_past_their_row_limit() {
+        let dir =
+            std::env::temp_dir().join(format!("tongdai_xlsx_{}_{:08x}", std::process::id(), rand::random::<u32>()));
+        std::fs::create_dir_all(&dir).expect("folder");
+        let input = WorkbookInput {
+            survey_id: "s".into(),
+            survey_title: "Khảo sát".into(),
+            from: NaiveDate::from_ymd_opt(2026, 1, 1).expect("date"),
+            to: NaiveDate::from_ymd_opt(2026, 1, 31).expect("date"),
+            filters: describe_filters(
+                &StatsQuery::from_params(&[
+                    ("survey".to_owned(), "s".to_owned()),
+                    ("from".to_owned(), "2026-01-01".to_owned()),
+                    ("to".to_owned(), "2026-01-31".to_owned()),
+                    ("level".to_owned(), "xa".to_owned()),
+                ])
+                .expect("valid"),
+            ),
+            scope: "Toàn tỉnh".into(),
+            generated_at: Utc.with_ymd_and_hms(2026, 2, 1, 0, 0, 0).single().expect("date"),
+            summary: empty_report(None),
+            breakdowns: vec![(Dimension::Month, empty_report(Some("month")))],
+            questions: vec!["Q1".into()],
+            free_text: vec!["GOP_Y".into()],
+        };
+        assert_eq!(input.filters, "Cấp: Cấp xã");
+        // Two data rows per streamed sheet.
+        let mut writer = XlsxWriter::with_sheet_rows(&input, Some(&dir), 3).expect("writer");
+        writer.add_rows(&(0..5).map(raw_row).collect::<Vec<_>>()).expect("rows");
+        let out = dir.join("out.xlsx");
+        let counts = writer.finish(&out).expect("saved");
+        assert_eq!((counts.respondents, counts.suggestions), (5, 5));
+        let expected = [
+            "Tổng hợp",
+            "Theo tháng",
+            "Câu hỏi",
+            "Góp ý",
+            "Góp ý (2)",
+            "Góp ý (3)",
+            "Dữ liệu thô",
+            "Dữ liệu thô (2)",
+            "Dữ liệu thô (3)",
+        ];
+        assert_eq!(counts.sheets, expected);
+
+        let mut book: Xlsx<_> = open_workbook(&out).expect("readable");
+        assert_eq!(book.sheet_names(), expected);
+        let raw = book.worksheet_range("Dữ liệu thô").expect("raw sheet");
+        let rows: Vec<&[Data]> = raw.rows().collect();
+        assert_eq!(rows.len(), 3, "header and two rows");
+        assert_eq!(rows[0][10].to_string(), "Q1");
+        assert_eq!(rows[0][11].to_string(), "GOP_Y");
+        assert_eq!(rows[1][2].to_string(), "Cấp tỉnh");
+        assert_eq!(rows[1][6].to_string(), "Trực tuyến");
+        assert_eq!(rows[1][9].to_string(), "Phiếu trên web");
+        assert_eq!(rows[2][10].as_f64(), Some(1.0));
+        assert_eq!(rows[2][11].to_string(), "Góp ý 1");
+        assert_eq!(rows[1].len(), 12, "a code outside the survey gets no column");
+        let last = book.worksheet_range("Dữ liệu thô (3)").expect("third sheet");
+        assert_eq!(last.rows().count(), 2, "header and the fifth row");
+        let month = book.worksheet_range("Theo tháng").expect("breakdown");
+        assert!(month.rows().any(|r| r.iter().any(|c| c.to_string() == "Không có số liệu trong kỳ.")));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
