@@ -4,9 +4,10 @@
 //! aggregates in their transaction), then times `survey_report` for the year: ungrouped, by each
 //! dimension, filtered, on two dimensions (read from the raw answers) and over partial months.
 //!
-//! `cargo run --release --example stats_bench -- [ANSWERS] [DATABASE_URL]`
+//! `cargo run --release --example stats_bench -- [--seed-only] [ANSWERS] [DATABASE_URL]`
 //! (default: a fresh SQLite file in the temporary folder; a PostgreSQL URL must name an empty
-//! database).
+//! database). `--seed-only` stops after seeding and rebuilding the aggregates and keeps the
+//! database, e.g. to time `tongdai stats export` on it.
 //!
 //! Seeding uses the store's bulk path (`StatsStore::seed_answered`: multi-row inserts of answered
 //! dossiers, instances and answers, no aggregates) and then `rebuild_aggregates` (the migration's
@@ -58,7 +59,9 @@ fn random_dossier(rng: &mut rand::rngs::StdRng, i: usize) -> anyhow::Result<Doss
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let seed_only = args.iter().any(|a| a == "--seed-only");
+    args.retain(|a| a != "--seed-only");
     let target: usize =
         args.first().map(|a| a.parse()).transpose().context("ANSWERS must be a number")?.unwrap_or(5_000_000);
     let url = match args.get(1) {
@@ -105,6 +108,10 @@ async fn main() -> anyhow::Result<()> {
         dossiers * questions.len(),
         rebuilding.elapsed()
     );
+    if seed_only {
+        println!("database kept: {url}");
+        return Ok(());
+    }
 
     // Submissions through the survey store, which maintains the aggregates in their transaction.
     let live: Vec<Dossier> =

@@ -39,10 +39,13 @@ pub enum AuditAction {
     DossiersImported,
     /// A survey page showed personal data (dossiers' names and phones, the opt-out list).
     SurveyDataViewed,
+    /// Survey statistics were exported (console download or command line); `details` holds the
+    /// request (survey, period, filters, format), never personal data.
+    StatsExported,
 }
 
 impl AuditAction {
-    pub const ALL: [Self; 14] = [
+    pub const ALL: [Self; 15] = [
         Self::SignIn,
         Self::SignInFailed,
         Self::SignOut,
@@ -57,6 +60,7 @@ impl AuditAction {
         Self::ChatChanged,
         Self::DossiersImported,
         Self::SurveyDataViewed,
+        Self::StatsExported,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -75,6 +79,7 @@ impl AuditAction {
             Self::ChatChanged => "chat_changed",
             Self::DossiersImported => "dossiers_imported",
             Self::SurveyDataViewed => "survey_data_viewed",
+            Self::StatsExported => "stats_exported",
         }
     }
 
@@ -99,6 +104,7 @@ impl AuditAction {
             Self::ChatChanged => "Trò chuyện với người dân: gửi tin, kết thúc",
             Self::DossiersImported => "Nhập hồ sơ khảo sát từ tệp",
             Self::SurveyDataViewed => "Xem thông tin cá nhân trong khảo sát",
+            Self::StatsExported => "Tải số liệu thống kê khảo sát",
         }
     }
 }

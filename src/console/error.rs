@@ -20,6 +20,9 @@ pub enum ConsoleError {
     Csrf,
     #[error("request body too large")]
     TooLarge,
+    /// The address's parameters are missing or invalid (the reason is logged, not shown).
+    #[error("bad request: {0}")]
+    BadRequest(String),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -62,6 +65,10 @@ impl ErrorPage {
                 ("Không tìm thấy trang", "Địa chỉ này không có trong trang quản trị. Hãy kiểm tra lại đường dẫn.")
             }
             StatusCode::PAYLOAD_TOO_LARGE => ("Dữ liệu gửi lên quá lớn", "Hãy gửi lại với nội dung ngắn hơn."),
+            StatusCode::BAD_REQUEST => (
+                "Yêu cầu không hợp lệ",
+                "Địa chỉ thiếu tham số hoặc có tham số không hợp lệ. Hãy quay lại trang trước và chọn lại.",
+            ),
             StatusCode::INTERNAL_SERVER_ERROR => (
                 "Hệ thống gặp lỗi",
                 "Yêu cầu chưa thực hiện được do lỗi hệ thống. Lỗi đã được ghi lại; hãy thử lại sau ít phút.",
@@ -81,6 +88,10 @@ impl IntoResponse for ConsoleError {
             Self::Forbidden | Self::Csrf => (StatusCode::FORBIDDEN, None),
             Self::NotFound => (StatusCode::NOT_FOUND, None),
             Self::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, None),
+            Self::BadRequest(reason) => {
+                tracing::info!(reason = %reason, "console request refused as invalid");
+                (StatusCode::BAD_REQUEST, None)
+            }
             Self::Internal(cause) => {
                 let incident = format!("{:016x}", rand::random::<u64>());
                 tracing::error!(incident = %incident, error = %format!("{cause:#}"), "internal error on a console page");

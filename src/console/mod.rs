@@ -1,8 +1,9 @@
 //! The officials' web console under `/console/`: server-rendered Vietnamese pages (askama
 //! templates, one hand-written stylesheet, no JavaScript), signing in and out, the home page,
 //! password change, user administration, the audit log, the ticket pages (inbox, ticket,
-//! actions), the officer chat pages and the survey pages (counts, dossiers, CSV upload,
-//! opt-outs). Later sections (statistics) plug into the same layout, session and role checks.
+//! actions), the officer chat pages, the survey pages (counts, dossiers, CSV upload,
+//! opt-outs) and the statistics download. Later sections plug into the same layout, session and
+//! role checks.
 
 use std::sync::LazyLock;
 
@@ -19,6 +20,7 @@ pub mod assets;
 pub mod chat_views;
 pub mod cli;
 pub mod demo;
+pub mod download;
 pub mod error;
 pub mod multipart;
 mod pages;
@@ -88,6 +90,7 @@ pub fn router(state: AppState) -> Router<AppState> {
             )),
         )
         .route("/console/surveys/imports/{id}", get(pages::survey_imports::show))
+        .route(paths::STATS_EXPORT, get(pages::stats_export::download))
         .route("/console/{*rest}", any(pages::not_found))
         .layer(Extension(pages::tickets::TicketDesk::from_state(&state)))
         .layer(Extension(pages::chats::ChatDesk::from_state(&state)))

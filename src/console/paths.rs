@@ -15,6 +15,8 @@ pub const SURVEYS: &str = "/console/surveys";
 pub const SURVEY_DOSSIERS: &str = "/console/surveys/dossiers";
 pub const SURVEY_IMPORTS: &str = "/console/surveys/imports";
 pub const SURVEY_OPT_OUTS: &str = "/console/surveys/opt-outs";
+/// Download of survey statistics (`?survey=&from=&to=[&group_by=&agency=&level=&field=&procedure=&channel=]&format=xlsx|csv|json`).
+pub const STATS_EXPORT: &str = "/console/stats/export";
 
 /// Room for the multipart framing around an uploaded file.
 const UPLOAD_OVERHEAD_BYTES: usize = 64 * 1024;

@@ -1,21 +1,21 @@
-//! `tongdai stats export`: writes a survey report to a file as JSON (the API's body) or as CSV
-//! for Excel; `tongdai stats rebuild`: recomputes the maintained aggregates.
+//! `tongdai stats export`: writes a survey report to a file as JSON (the API's body), as CSV for
+//! Excel, or as an XLSX workbook (figures with charts, suggestions and anonymised raw answers, with
+//! a progress bar on stderr while the raw answers stream); `tongdai stats rebuild`: recomputes the
+//! maintained aggregates.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use clap::{Args, Subcommand, ValueEnum};
+use clap::{Args, Subcommand};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use super::export::{audit_details, export_to_file, ExportError, ExportFormat, ExportJob};
 use super::query::StatsQuery;
-use super::report::survey_report;
+use super::report::StatsError;
+use crate::auth::audit::{Actor, AuditAction, NewAuditEntry};
+use crate::clock::{Clock as _, SystemClock};
 use crate::config::Config;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ExportFormat {
-    Json,
-    Csv,
-}
 
 /// What to export and where.
 #[derive(Debug, Args)]
@@ -44,6 +44,8 @@ pub struct ExportArgs {
     /// truc_tiep or truc_tuyen.
     #[arg(long)]
     channel: Option<String>,
+    /// json (the API's body), csv (one row per question) or xlsx (workbook with charts,
+    /// suggestions and anonymised raw answers).
     #[arg(long, value_enum)]
     format: ExportFormat,
     /// Output file.
@@ -112,6 +114,17 @@ async fn rebuild(config: &Config) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The raw-data progress bar (drawn only when stderr is a terminal).
+fn progress_bar() -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+    let style = ProgressStyle::with_template("{msg:>10} [{bar:40}] {pos}/{len} phiếu ({elapsed})")
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> ");
+    bar.set_style(style);
+    bar.set_message("dữ liệu thô");
+    bar
+}
+
 async fn export(config: &Config, args: &ExportArgs) -> anyhow::Result<ExitCode> {
     let query = match StatsQuery::from_params(&args.params()) {
         Ok(query) => query,
@@ -124,19 +137,48 @@ async fn export(config: &Config, args: &ExportArgs) -> anyhow::Result<ExitCode> 
         .map_err(|problems| anyhow::anyhow!("loading survey definitions:\n  - {}", problems.join("\n  - ")))?;
     let store = crate::app::open_store(config).await?;
     let rules = config.stats.rules_for(&query.survey);
-    let report = match survey_report(store.stats.as_ref(), &catalog, &query, &rules).await {
-        Ok(report) => report,
-        Err(super::report::StatsError::UnknownSurvey(id)) => {
+    let now = SystemClock.now();
+    let job = ExportJob {
+        store: store.stats.as_ref(),
+        catalog: &catalog,
+        rules: &rules,
+        query: &query,
+        generated_at: now,
+        tempdir: None,
+    };
+    let bar = (args.format == ExportFormat::Xlsx).then(progress_bar);
+    let progress = |done: u64, total: u64| {
+        if let Some(bar) = &bar {
+            bar.set_length(total);
+            bar.set_position(done);
+        }
+    };
+    let outcome = match export_to_file(&job, args.format, &args.out, &progress).await {
+        Ok(outcome) => outcome,
+        Err(ExportError::Report(StatsError::UnknownSurvey(id))) => {
             eprintln!("tongdai: unknown survey `{id}`; known: {}", catalog.ids().join(", "));
             return Ok(ExitCode::from(2));
         }
         Err(e) => return Err(e.into()),
     };
-    let bytes = match args.format {
-        ExportFormat::Json => serde_json::to_vec_pretty(&report).context("serialising the report")?,
-        ExportFormat::Csv => super::csv_export::to_csv(&report)?,
-    };
-    std::fs::write(&args.out, bytes).with_context(|| format!("writing {}", args.out.display()))?;
-    eprintln!("{} written: {} questions, {} groups", args.out.display(), report.questions.len(), report.groups.len());
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let entry = NewAuditEntry::new(now, &Actor::cli(), AuditAction::StatsExported)
+        .target(format!("survey:{}", query.survey))
+        .details(audit_details(&query, args.format, &outcome));
+    store.audit.append(&entry).await.context("recording the export in the audit log")?;
+    match args.format {
+        ExportFormat::Xlsx => eprintln!(
+            "{} written: sheets {}; {} answered dossiers, {} suggestions",
+            args.out.display(),
+            outcome.sheets.join(", "),
+            outcome.respondents,
+            outcome.suggestions
+        ),
+        ExportFormat::Json | ExportFormat::Csv => {
+            eprintln!("{} written: {} questions, {} groups", args.out.display(), outcome.questions, outcome.groups)
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -116,6 +116,32 @@ pub struct SeedDossier {
     pub answers: Vec<(String, i64)>,
 }
 
+/// One stored answer as the raw-data export reads it: the dossier's dimensions as copied into the
+/// answer, but neither the dossier code nor anything about the citizen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawAnswer {
+    /// The survey instance (one per dossier): groups the answers of one respondent.
+    pub instance_id: i64,
+    pub question_code: String,
+    /// A scale value (closed questions).
+    pub value_int: Option<i64>,
+    /// Free text, as the citizen wrote it (personal data not yet removed).
+    pub value_text: Option<String>,
+    pub answered_at: DateTime<Utc>,
+    /// `chat`, `web` or `zns`.
+    pub channel: String,
+    pub agency_code: String,
+    pub agency_name: String,
+    /// `tinh`, `huyen` or `xa`.
+    pub level: String,
+    pub field: String,
+    pub procedure_code: String,
+    pub procedure_name: String,
+    /// `truc_tiep` or `truc_tuyen`.
+    pub dossier_channel: String,
+    pub completed_at: DateTime<Utc>,
+}
+
 /// Statistics reads. Counts come from the maintained aggregates (`stats_*_counts`, kept by the
 /// survey store in the transaction of each write; see [`crate::stats::plan`]) and, for the days
 /// of partial months and for slices on two dimensions, from `survey_answers` and
@@ -127,6 +153,11 @@ pub trait StatsStore: Send + Sync {
     /// Sent, answered and responding instances of the slice, per group (ordered by group key),
     /// or one row when the slice is not grouped.
     async fn instance_counts(&self, slice: &StatsSlice) -> StoreResult<Vec<InstanceCounts>>;
+    /// One page of the slice's raw answers (integer and text; grouping ignored, filters and agency
+    /// scope applied): those of instances with an id above `after_instance`, ordered by instance
+    /// id then answer id, at most `limit` rows. Keyset pagination: pass the last instance id
+    /// of a page whose instances are complete (see [`crate::stats::raw_export`]).
+    async fn raw_answers(&self, slice: &StatsSlice, after_instance: i64, limit: u32) -> StoreResult<Vec<RawAnswer>>;
     /// Recomputes the aggregates from the raw rows (the migration's backfill), in one transaction.
     async fn rebuild_aggregates(&self) -> StoreResult<()>;
     /// Benchmarks only: writes answered dossiers (dossier, sent and answered instance, answers)

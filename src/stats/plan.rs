@@ -100,7 +100,7 @@ fn needed_dimensions(slice: &StatsSlice) -> Vec<(Dimension, Vec<String>)> {
 }
 
 /// Whether no answer can match: an empty agency scope, or an agency outside it.
-fn matches_nothing(slice: &StatsSlice) -> bool {
+pub(crate) fn matches_nothing(slice: &StatsSlice) -> bool {
     match (&slice.filter.agency, &slice.filter.agencies) {
         (_, Some(scope)) if scope.is_empty() => true,
         (Some(agency), Some(scope)) => !scope.contains(agency),

@@ -1,6 +1,7 @@
 //! SQL text of the statistics cubes, shared by both backends (the statements are the same but for
 //! placeholders): reads of `stats_answer_counts`, `stats_response_counts` and
-//! `stats_instance_counts`, and the multi-row upserts that apply a [`StatsDelta`].
+//! `stats_instance_counts`, the multi-row upserts that apply a [`StatsDelta`], and the columns of
+//! the raw-data export.
 //!
 //! [`StatsDelta`]: crate::stats::aggregate::StatsDelta
 
@@ -22,6 +23,12 @@ impl Dialect {
         }
     }
 }
+
+/// The columns a raw-data export reads from `survey_answers` (aliased `a`): no dossier code.
+pub(crate) const RAW_ANSWER_COLUMNS: &str =
+    "a.instance_id, a.question_code, a.value_int, a.value_text, a.answered_at, \
+     a.channel, a.agency_code, a.agency_name, a.level, a.field, a.procedure_code, a.procedure_name, a.dossier_channel, \
+     a.completed_at";
 
 /// Rows per multi-row upsert (SQLite allows 32,766 bound values per statement).
 pub(crate) const UPSERT_CHUNK: usize = 400;

@@ -37,11 +37,13 @@ HG-1,1.001,Khai sinh,Hộ tịch,X1,UBND xã,xa,2026-02-25T08:00:00+07:00,2026-0
 HG-2,1.001,Khai sinh,Hộ tịch,X1,UBND xã,ấp,2026-02-25T08:00:00+07:00,hôm qua,truc_tiep,,,\n\
 HG-1,1.001,Khai sinh,Hộ tịch,X1,UBND xã,xa,2026-02-25T08:00:00+07:00,2026-02-27T10:00:00+07:00,truc_tiep,,,\n";
 
-struct Reply {
-    status: StatusCode,
-    location: Option<String>,
+pub(crate) struct Reply {
+    pub(crate) status: StatusCode,
+    pub(crate) location: Option<String>,
     cookies: Vec<String>,
-    body: String,
+    pub(crate) headers: header::HeaderMap,
+    pub(crate) body: String,
+    pub(crate) bytes: Vec<u8>,
 }
 
 impl Reply {
@@ -57,13 +59,15 @@ impl Reply {
     }
 }
 
-struct Browser {
-    cookie: String,
+pub(crate) struct Browser {
+    pub(crate) cookie: String,
     csrf: String,
 }
 
-struct Harness {
-    db: TestDb,
+/// The console's router on a test database, with a manual clock; also used by the statistics
+/// download tests.
+pub(crate) struct Harness {
+    pub(crate) db: TestDb,
     clock: Arc<ManualClock>,
     router: Router,
     config: Config,
@@ -71,15 +75,18 @@ struct Harness {
 
 impl Harness {
     fn new(db: TestDb) -> Self {
+        Self::with_config(db, Config::default())
+    }
+
+    pub(crate) fn with_config(db: TestDb, config: Config) -> Self {
         // Monday 2 March 2026, 08:00 in Vietnam: inside the send window.
         let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 3, 2, 1, 0, 0).unwrap()));
         let shared: SharedClock = clock.clone();
-        let config = Config::default();
         let state = crate::support::app_state_with_clock(&db, config.clone(), None, shared);
         Self { router: tongdai::web::router(state), db, clock, config }
     }
 
-    async fn user(&self, username: &str, role: Role, department: Option<&str>) -> Browser {
+    pub(crate) async fn user(&self, username: &str, role: Role, department: Option<&str>) -> Browser {
         let password = format!("mật khẩu của {username}");
         let input = UserInput {
             username: username.to_owned(),
@@ -117,10 +124,17 @@ impl Harness {
         let location = headers.get(header::LOCATION).map(|v| v.to_str().unwrap().to_owned());
         let cookies = headers.get_all(header::SET_COOKIE).iter().map(|v| v.to_str().unwrap().to_owned()).collect();
         let body = response.into_body().collect().await.unwrap().to_bytes();
-        Reply { status, location, cookies, body: String::from_utf8_lossy(&body).into_owned() }
+        Reply {
+            status,
+            location,
+            cookies,
+            headers,
+            body: String::from_utf8_lossy(&body).into_owned(),
+            bytes: body.to_vec(),
+        }
     }
 
-    async fn get(&self, path: &str, cookie: Option<&str>) -> Reply {
+    pub(crate) async fn get(&self, path: &str, cookie: Option<&str>) -> Reply {
         let mut request = Request::get(path);
         if let Some(cookie) = cookie {
             request = request.header(header::COOKIE, cookie);
@@ -184,7 +198,7 @@ impl Harness {
         pool.run_once().await.unwrap();
     }
 
-    async fn audit(&self, action: AuditAction) -> Vec<tongdai::auth::audit::AuditEntry> {
+    pub(crate) async fn audit(&self, action: AuditAction) -> Vec<tongdai::auth::audit::AuditEntry> {
         let filter = AuditFilter { action: Some(action), ..AuditFilter::default() };
         self.db.store.audit.query(&filter, 100, 0).await.unwrap()
     }

@@ -22,6 +22,7 @@ mod queue;
 mod sim;
 mod stats;
 mod stats_aggregates;
+mod stats_export;
 mod stats_tickets;
 mod store_contract;
 mod survey_store;

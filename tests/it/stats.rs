@@ -19,7 +19,8 @@
 //! | B4      | H27.12 | Feb   | 5     | 3     | 3     |
 //! Sent but unanswered: A5 (Jan), B5 (Feb), B6 (Feb). Scheduled, never sent: A6 (Jan).
 //! Outside the period: C1 (completed 1 Mar 00:30 local = 28 Feb 17:30 UTC), answered 1/1/1.
-//! Every respondent also leaves a free-text GOP_Y answer (not counted).
+//! Respondents but A2 also leave a free-text GOP_Y answer (not counted); A1's, B2's and B3's hold a
+//! phone number, an e-mail, an ID number or a web address (see [`suggestion`]).
 //!
 //! Whole period:
 //!   sent = 8 answered + A5 + B5 + B6 = 11; responses = 8; response rate = 8/11 = 72.727… → 72.73
@@ -75,14 +76,14 @@ use tongdai::surveys::AnswerValue;
 
 use crate::support::{on_both_backends, TestDb};
 
-const SURVEY: &str = "sipas-2017";
+pub(crate) const SURVEY: &str = "sipas-2017";
 
 fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(y, mo, d, h, mi, 0).unwrap()
 }
 
 /// When everything is sent and answered (after the last completion).
-fn now() -> DateTime<Utc> {
+pub(crate) fn now() -> DateTime<Utc> {
     utc(2026, 3, 5, 2, 0)
 }
 
@@ -138,8 +139,19 @@ fn dossier(row: &Row) -> Dossier {
     }
 }
 
+/// The GOP_Y answer of a respondent, personal data included; A2 leaves none.
+pub(crate) fn suggestion(code: &str) -> Option<&'static str> {
+    match code {
+        "A1" => Some("Cán bộ nhiệt tình. Gọi tôi: 0912 345 678 hoặc an.nguyen@gmail.com"),
+        "A2" => None,
+        "B2" => Some("CCCD 079123456789; xem thêm facebook.com/nguyenvanb"),
+        "B3" => Some("Số +84 987.654.321, cần gọi lại"),
+        _ => Some("Tốt"),
+    }
+}
+
 /// Stores the example through the survey store: dossiers, sends, submissions.
-async fn seed(db: &TestDb) {
+pub(crate) async fn seed(db: &TestDb) {
     let surveys = &db.store.surveys;
     let rows = rows();
     let dossiers: Vec<Dossier> = rows.iter().map(dossier).collect();
@@ -161,23 +173,23 @@ async fn seed(db: &TestDb) {
         let Some([a, b, c]) = row.values else { continue };
         let instance = surveys.instance_by_dossier(row.code).await.unwrap().unwrap();
         let score = |code: &str, v: i64| NewAnswer { question_code: code.into(), value: AnswerValue::Score(v) };
+        let mut answers = vec![score("TC1.1", a), score("TC1.2", b), score("TC2.1", c)];
+        answers.extend(
+            suggestion(row.code)
+                .map(|text| NewAnswer { question_code: "GOP_Y".into(), value: AnswerValue::Text(text.into()) }),
+        );
         let submission = Submission {
             instance_id: instance.id,
             survey_id: SURVEY.into(),
             survey_version: 1,
             channel: AnswerChannel::Web,
-            answers: vec![
-                score("TC1.1", a),
-                score("TC1.2", b),
-                score("TC2.1", c),
-                NewAnswer { question_code: "GOP_Y".into(), value: AnswerValue::Text("Tốt".into()) },
-            ],
+            answers,
         };
         surveys.submit(&submission, now()).await.unwrap();
     }
 }
 
-fn query(pairs: &[(&str, &str)]) -> StatsQuery {
+pub(crate) fn query(pairs: &[(&str, &str)]) -> StatsQuery {
     let mut params = vec![
         ("survey".to_owned(), SURVEY.to_owned()),
         ("from".to_owned(), "2026-01-01".to_owned()),
@@ -244,7 +256,7 @@ async fn stats_store_counts(db: TestDb) {
     );
 }
 
-fn catalog() -> tongdai::surveys::definition::SurveyCatalog {
+pub(crate) fn catalog() -> tongdai::surveys::definition::SurveyCatalog {
     tongdai::surveys::settings::load_catalog(&Config::default().survey).unwrap()
 }
 
@@ -257,7 +269,7 @@ fn element<'a>(body: &'a Value, code: &str) -> &'a Value {
 }
 
 /// Checks the hand-computed whole-period figures and, when present, the agency groups.
-fn check_report(body: &Value) {
+pub(crate) fn check_report(body: &Value) {
     assert_eq!(body["survey"], SURVEY);
     assert_eq!((body["from"].as_str(), body["to"].as_str()), (Some("2026-01-01"), Some("2026-02-28")));
     assert_eq!((body["sent"].as_i64(), body["responses"].as_i64()), (Some(11), Some(8)));
@@ -288,7 +300,7 @@ fn check_report(body: &Value) {
     assert_eq!((tc13["n"].as_i64(), tc13["satisfied_pct"].clone()), (Some(0), Value::Null));
 }
 
-fn check_agency_groups(body: &Value) {
+pub(crate) fn check_agency_groups(body: &Value) {
     let groups = body["groups"].as_array().unwrap();
     assert_eq!(groups.len(), 2);
     let a = &groups[0];
@@ -423,7 +435,7 @@ async fn stats_api(db: TestDb) {
 
 on_both_backends!(stats_store_counts, stats_report, stats_api);
 
-fn run_cli(dir: &std::path::Path, url: &str, args: &[&str]) -> std::process::Output {
+pub(crate) fn run_cli(dir: &std::path::Path, url: &str, args: &[&str]) -> std::process::Output {
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_tongdai"));
     command.current_dir(dir).args(args);
     for (key, _) in std::env::vars() {

@@ -466,6 +466,16 @@ impl StatsStore for RawRecount {
         Ok(())
     }
 
+    /// Not compared here (the raw pages have their own test in `stats_export.rs`).
+    async fn raw_answers(
+        &self,
+        _slice: &StatsSlice,
+        _after_instance: i64,
+        _limit: u32,
+    ) -> StoreResult<Vec<tongdai::stats::model::RawAnswer>> {
+        Ok(Vec::new())
+    }
+
     async fn seed_answered(&self, _batch: &[SeedDossier]) -> StoreResult<()> {
         Ok(())
     }

@@ -10,9 +10,10 @@ use sqlx::{FromRow, PgConnection, Postgres, QueryBuilder};
 use super::PgStore;
 use crate::stats::aggregate::StatsDelta;
 use crate::stats::model::{
-    AnswerCount, Dimension, InstanceCounts, SeedDossier, Source, StatsSlice, StatsStore, LOCAL_OFFSET_SECONDS,
+    AnswerCount, Dimension, InstanceCounts, RawAnswer, SeedDossier, Source, StatsSlice, StatsStore,
+    LOCAL_OFFSET_SECONDS,
 };
-use crate::stats::plan::{merge_answer_counts, merge_instance_counts, plan, CubeRead};
+use crate::stats::plan::{matches_nothing, merge_answer_counts, merge_instance_counts, plan, CubeRead};
 use crate::stats::tickets::TicketStatRow;
 use crate::store::stats_sql::{self, Dialect, UPSERT_CHUNK};
 use crate::store::{Context, StoreError, StoreResult};
@@ -128,6 +129,62 @@ struct ResponseRow {
 impl From<ResponseRow> for InstanceCounts {
     fn from(r: ResponseRow) -> Self {
         InstanceCounts { group: r.grp, group_name: r.name, sent: 0, answered: 0, responses: r.responses }
+    }
+}
+
+/// A raw answer as PostgreSQL returns it (the column types are those of [`RawAnswer`]).
+#[derive(FromRow)]
+struct RawRow {
+    instance_id: i64,
+    question_code: String,
+    value_int: Option<i64>,
+    value_text: Option<String>,
+    answered_at: DateTime<Utc>,
+    channel: String,
+    agency_code: String,
+    agency_name: String,
+    level: String,
+    field: String,
+    procedure_code: String,
+    procedure_name: String,
+    dossier_channel: String,
+    completed_at: DateTime<Utc>,
+}
+
+impl From<RawRow> for RawAnswer {
+    fn from(r: RawRow) -> Self {
+        let RawRow {
+            instance_id,
+            question_code,
+            value_int,
+            value_text,
+            answered_at,
+            channel,
+            agency_code,
+            agency_name,
+            level,
+            field,
+            procedure_code,
+            procedure_name,
+            dossier_channel,
+            completed_at,
+        } = r;
+        RawAnswer {
+            instance_id,
+            question_code,
+            value_int,
+            value_text,
+            answered_at,
+            channel,
+            agency_code,
+            agency_name,
+            level,
+            field,
+            procedure_code,
+            procedure_name,
+            dossier_channel,
+            completed_at,
+        }
     }
 }
 
@@ -296,6 +353,30 @@ impl StatsStore for PgStore {
         }
         // Names from the dossiers first, as the raw reading always did.
         Ok(merge_instance_counts(instances.into_iter().chain(responses)))
+    }
+
+    async fn raw_answers(&self, slice: &StatsSlice, after_instance: i64, limit: u32) -> StoreResult<Vec<RawAnswer>> {
+        if matches_nothing(slice) {
+            return Ok(Vec::new());
+        }
+        let (extra, values) = filters(slice, Source::Answers, "a", 5);
+        let sql = format!(
+            "SELECT {} FROM survey_answers a \
+             WHERE a.instance_id > $1 AND a.survey_id = $2 AND a.completed_at >= $3 AND a.completed_at < $4{extra} \
+             ORDER BY a.instance_id, a.id LIMIT ${}",
+            stats_sql::RAW_ANSWER_COLUMNS,
+            5 + values.len()
+        );
+        let mut query = sqlx::query_as::<_, RawRow>(&sql)
+            .bind(after_instance)
+            .bind(&slice.survey_id)
+            .bind(slice.from)
+            .bind(slice.to);
+        for value in values {
+            query = query.bind(value);
+        }
+        let rows = query.bind(i64::from(limit)).fetch_all(&self.pool).await.context("reading raw survey answers")?;
+        Ok(rows.into_iter().map(RawAnswer::from).collect())
     }
 
     async fn ticket_rows(

@@ -10,9 +10,10 @@ use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteConnection};
 use super::{from_ms, to_ms, SqliteStore};
 use crate::stats::aggregate::StatsDelta;
 use crate::stats::model::{
-    AnswerCount, Dimension, InstanceCounts, SeedDossier, Source, StatsSlice, StatsStore, LOCAL_OFFSET_SECONDS,
+    AnswerCount, Dimension, InstanceCounts, RawAnswer, SeedDossier, Source, StatsSlice, StatsStore,
+    LOCAL_OFFSET_SECONDS,
 };
-use crate::stats::plan::{merge_answer_counts, merge_instance_counts, plan, CubeRead};
+use crate::stats::plan::{matches_nothing, merge_answer_counts, merge_instance_counts, plan, CubeRead};
 use crate::stats::tickets::TicketStatRow;
 use crate::store::stats_sql::{self, Dialect, UPSERT_CHUNK};
 use crate::store::{Context, StoreError, StoreResult};
@@ -125,6 +126,45 @@ struct ResponseRow {
 impl From<ResponseRow> for InstanceCounts {
     fn from(r: ResponseRow) -> Self {
         InstanceCounts { group: r.grp, group_name: r.name, sent: 0, answered: 0, responses: r.responses }
+    }
+}
+
+#[derive(FromRow)]
+struct RawRow {
+    instance_id: i64,
+    question_code: String,
+    value_int: Option<i64>,
+    value_text: Option<String>,
+    answered_at: i64,
+    channel: String,
+    agency_code: String,
+    agency_name: String,
+    level: String,
+    field: String,
+    procedure_code: String,
+    procedure_name: String,
+    dossier_channel: String,
+    completed_at: i64,
+}
+
+impl From<RawRow> for RawAnswer {
+    fn from(r: RawRow) -> Self {
+        RawAnswer {
+            instance_id: r.instance_id,
+            question_code: r.question_code,
+            value_int: r.value_int,
+            value_text: r.value_text,
+            answered_at: from_ms(r.answered_at),
+            channel: r.channel,
+            agency_code: r.agency_code,
+            agency_name: r.agency_name,
+            level: r.level,
+            field: r.field,
+            procedure_code: r.procedure_code,
+            procedure_name: r.procedure_name,
+            dossier_channel: r.dossier_channel,
+            completed_at: from_ms(r.completed_at),
+        }
     }
 }
 
@@ -295,6 +335,30 @@ impl StatsStore for SqliteStore {
         }
         // Names from the dossiers first, as the raw reading always did.
         Ok(merge_instance_counts(instances.into_iter().chain(responses)))
+    }
+
+    async fn raw_answers(&self, slice: &StatsSlice, after_instance: i64, limit: u32) -> StoreResult<Vec<RawAnswer>> {
+        if matches_nothing(slice) {
+            return Ok(Vec::new());
+        }
+        let (extra, values) = filters(slice, Source::Answers, "a");
+        // The instance index yields the keyset order; the period and filters are checked on the way.
+        let sql = format!(
+            "SELECT {} FROM survey_answers a INDEXED BY survey_answers_instance \
+             WHERE a.instance_id > ? AND a.survey_id = ? AND a.completed_at >= ? AND a.completed_at < ?{extra} \
+             ORDER BY a.instance_id, a.id LIMIT ?",
+            stats_sql::RAW_ANSWER_COLUMNS
+        );
+        let mut query = sqlx::query_as::<_, RawRow>(&sql)
+            .bind(after_instance)
+            .bind(&slice.survey_id)
+            .bind(to_ms(slice.from))
+            .bind(to_ms(slice.to));
+        for value in values {
+            query = query.bind(value);
+        }
+        let rows = query.bind(i64::from(limit)).fetch_all(&self.reader).await.context("reading raw survey answers")?;
+        Ok(rows.into_iter().map(RawAnswer::from).collect())
     }
 
     async fn ticket_rows(

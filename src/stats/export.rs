@@ -1,0 +1,256 @@
+//! The survey statistics export shared by `tongdai stats export` and the console's download:
+//! JSON (the API's body), CSV (one row per question) or XLSX (figure sheets, suggestions and
+//! anonymised raw answers). The XLSX is written by a blocking thread while the raw answers are
+//! read page by page on the async side, so neither memory nor the runtime's threads grow with the
+//! data. The caller's scope must already be applied to the query
+//! ([`crate::stats::scope::StatsScope::restrict`]).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value as Json};
+
+use super::compute::AggregationRules;
+use super::model::{Dimension, StatsStore};
+use super::query::StatsQuery;
+use super::raw_export::{RawPages, RawRow};
+use super::report::{survey_report, StatsError};
+use super::xlsx::{WorkbookInput, XlsxWriter};
+use crate::surveys::definition::SurveyCatalog;
+
+/// Raw-row batches waiting for the workbook writer.
+const QUEUED_PAGES: usize = 2;
+
+/// The file formats of an export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    Json,
+    Csv,
+    Xlsx,
+}
+
+impl ExportFormat {
+    pub const ALL: [Self; 3] = [Self::Json, Self::Csv, Self::Xlsx];
+
+    /// The extension, also the name used in query parameters.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Json => "json",
+            Self::Csv => "csv",
+            Self::Xlsx => "xlsx",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.as_str() == text)
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Self::Json => "application/json",
+            Self::Csv => "text/csv; charset=utf-8",
+            Self::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        }
+    }
+}
+
+/// The download's file name: `thong-ke-<survey>-<from>-<to>.<ext>` (characters other than ASCII
+/// letters, digits, `-`, `_` and `.` in the survey id become `-`).
+pub fn file_name(query: &StatsQuery, format: ExportFormat) -> String {
+    let survey: String = query
+        .survey
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '-' })
+        .collect();
+    format!("thong-ke-{survey}-{}-{}.{}", query.from, query.to, format.as_str())
+}
+
+/// What one export needs.
+pub struct ExportJob<'a> {
+    pub store: &'a dyn StatsStore,
+    pub catalog: &'a SurveyCatalog,
+    pub rules: &'a AggregationRules,
+    /// Already restricted to the caller's scope.
+    pub query: &'a StatsQuery,
+    pub generated_at: DateTime<Utc>,
+    /// Where the XLSX writer keeps its temporary files (the system's temporary folder if `None`).
+    pub tempdir: Option<PathBuf>,
+}
+
+/// What an export wrote.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExportOutcome {
+    /// Questions of the survey.
+    pub questions: usize,
+    /// Groups of the report (JSON/CSV) or breakdown sheets (XLSX).
+    pub groups: usize,
+    /// Answered dossiers in the raw-data sheet (XLSX).
+    pub respondents: u64,
+    /// Free-text answers in the suggestions sheet (XLSX).
+    pub suggestions: u64,
+    /// Sheet names (XLSX).
+    pub sheets: Vec<String>,
+}
+
+/// Why an export failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    /// Unknown survey, or the store failed while reading.
+    #[error(transparent)]
+    Report(#[from] StatsError),
+    /// Writing the file failed.
+    #[error(transparent)]
+    Write(#[from] anyhow::Error),
+}
+
+/// Progress of the raw-data sheet: `(dossiers written, dossiers expected)`.
+pub type Progress<'a> = &'a (dyn Fn(u64, u64) + Sync);
+
+/// Writes the export of `job` in `format` to `out`.
+pub async fn export_to_file(
+    job: &ExportJob<'_>,
+    format: ExportFormat,
+    out: &Path,
+    progress: Progress<'_>,
+) -> Result<ExportOutcome, ExportError> {
+    if format == ExportFormat::Xlsx {
+        return write_xlsx(job, out, progress).await;
+    }
+    let report = survey_report(job.store, job.catalog, job.query, job.rules).await?;
+    let bytes = match format {
+        ExportFormat::Json => serde_json::to_vec_pretty(&report).context("serialising the report")?,
+        ExportFormat::Csv | ExportFormat::Xlsx => super::csv_export::to_csv(&report)?,
+    };
+    // A few kilobytes: written in place.
+    std::fs::write(out, bytes).with_context(|| format!("writing {}", out.display()))?;
+    Ok(ExportOutcome { questions: report.questions.len(), groups: report.groups.len(), ..ExportOutcome::default() })
+}
+
+/// An export written to a file that is already deleted: reading the open handle is the only way
+/// to the data, and the space is freed when it is closed (even if the download is cut short).
+#[derive(Debug)]
+pub struct ExportedFile {
+    pub file: std::fs::File,
+    pub len: u64,
+    pub outcome: ExportOutcome,
+}
+
+/// Writes the export of `job` into a new file under `dir` (created if needed), opens it and
+/// deletes its name. A failed export leaves no file behind.
+pub async fn export_to_temp_file(
+    job: &ExportJob<'_>,
+    format: ExportFormat,
+    dir: &Path,
+) -> Result<ExportedFile, ExportError> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let path = dir.join(format!("thong-ke-{:016x}.{}.part", rand::random::<u64>(), format.as_str()));
+    let written = export_to_file(job, format, &path, &|_, _| {}).await;
+    let opened = written.and_then(|outcome| {
+        let file = std::fs::File::open(&path).with_context(|| format!("opening {}", path.display()))?;
+        let len = file.metadata().with_context(|| format!("reading the size of {}", path.display()))?.len();
+        Ok(ExportedFile { file, len, outcome })
+    });
+    if let Err(e) = std::fs::remove_file(&path) {
+        if e.kind() != std::io::ErrorKind::NotFound {
+            tracing::warn!(path = %path.display(), error = %e, "could not delete an export's temporary file");
+        }
+    }
+    opened
+}
+
+/// The breakdowns of an XLSX: the asked grouping, else every dimension.
+fn breakdowns(query: &StatsQuery) -> Vec<Dimension> {
+    query.group_by.map_or_else(|| Dimension::ALL.to_vec(), |d| vec![d])
+}
+
+async fn write_xlsx(job: &ExportJob<'_>, out: &Path, progress: Progress<'_>) -> Result<ExportOutcome, ExportError> {
+    let survey =
+        job.catalog.get(&job.query.survey).ok_or_else(|| StatsError::UnknownSurvey(job.query.survey.clone()))?;
+    let ungrouped = StatsQuery { group_by: None, ..job.query.clone() };
+    let summary = survey_report(job.store, job.catalog, &ungrouped, job.rules).await?;
+    let mut grouped = Vec::new();
+    for dimension in breakdowns(job.query) {
+        let query = StatsQuery { group_by: Some(dimension), ..job.query.clone() };
+        grouped.push((dimension, survey_report(job.store, job.catalog, &query, job.rules).await?));
+    }
+    let expected = u64::try_from(summary.responses).unwrap_or(0);
+    let input = WorkbookInput::new(survey, &ungrouped, job.generated_at, summary, grouped);
+    let outcome =
+        ExportOutcome { questions: survey.questions.len(), groups: input.breakdowns.len(), ..Default::default() };
+
+    let (sender, mut receiver) = tokio::sync::mpsc::channel::<Vec<RawRow>>(QUEUED_PAGES);
+    let (path, tempdir) = (out.to_path_buf(), job.tempdir.clone());
+    let writer = tokio::task::spawn_blocking(move || {
+        let mut writer = XlsxWriter::new(&input, tempdir.as_deref())?;
+        while let Some(rows) = receiver.blocking_recv() {
+            writer.add_rows(&rows)?;
+        }
+        writer.finish(&path)
+    });
+    let mut pages = RawPages::new(job.store, ungrouped.slice());
+    let mut written = 0;
+    progress(0, expected);
+    let read = loop {
+        match pages.next().await {
+            Ok(Some(rows)) => {
+                written += rows.len() as u64;
+                if sender.send(rows).await.is_err() {
+                    break Ok(()); // The writer stopped; its error is reported below.
+                }
+                progress(written, expected.max(written));
+            }
+            Ok(None) => break Ok(()),
+            Err(e) => break Err(e),
+        }
+    };
+    drop(sender);
+    let counts = writer.await.context("the workbook writer stopped")??;
+    read.map_err(StatsError::from)?;
+    Ok(ExportOutcome {
+        respondents: counts.respondents,
+        suggestions: counts.suggestions,
+        sheets: counts.sheets,
+        ..outcome
+    })
+}
+
+/// The audit log's details of an export: the request and the size, no personal data.
+pub fn audit_details(query: &StatsQuery, format: ExportFormat, outcome: &ExportOutcome) -> Json {
+    let filter = &query.filter;
+    json!({
+        "survey": query.survey,
+        "from": query.from.to_string(),
+        "to": query.to.to_string(),
+        "group_by": query.group_by.map(Dimension::as_str),
+        "agency": filter.agency,
+        "level": filter.level,
+        "field": filter.field,
+        "procedure": filter.procedure,
+        "channel": filter.channel,
+        "scope_agencies": filter.agencies,
+        "format": format.as_str(),
+        "respondents": outcome.respondents,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_and_file_names() {
+        let params: Vec<(String, String)> = [("survey", "sipas 2017/x"), ("from", "2026-01-01"), ("to", "2026-03-31")]
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let query = StatsQuery::from_params(&params).expect("valid");
+        assert_eq!(file_name(&query, ExportFormat::Xlsx), "thong-ke-sipas-2017-x-2026-01-01-2026-03-31.xlsx");
+        assert_eq!(ExportFormat::parse("csv"), Some(ExportFormat::Csv));
+        assert_eq!(ExportFormat::parse("xls"), None);
+        assert!(ExportFormat::Xlsx.content_type().contains("spreadsheetml"));
+        assert_eq!(breakdowns(&query).len(), 7);
+        let details = audit_details(&query, ExportFormat::Csv, &ExportOutcome::default());
+        assert_eq!((details["format"].as_str(), details["agency"].is_null()), (Some("csv"), true));
+    }
+}
