@@ -15,6 +15,8 @@ pub const SURVEYS: &str = "/console/surveys";
 pub const SURVEY_DOSSIERS: &str = "/console/surveys/dossiers";
 pub const SURVEY_IMPORTS: &str = "/console/surveys/imports";
 pub const SURVEY_OPT_OUTS: &str = "/console/surveys/opt-outs";
+pub const STATS: &str = "/console/stats";
+pub const STATS_EXPORT: &str = "/console/stats/export";
 
 /// Room for the multipart framing around an uploaded file.
 const UPLOAD_OVERHEAD_BYTES: usize = 64 * 1024;
@@ -70,6 +72,21 @@ pub fn safe_next(next: Option<&str>) -> String {
     }
 }
 
+/// `base` with these query values (empty ones left out), encoded.
+pub fn with_query(base: &str, pairs: &[(&str, Option<&str>)]) -> String {
+    let parts: Vec<String> = pairs
+        .iter()
+        .filter_map(|(key, value)| {
+            value.map(str::trim).filter(|v| !v.is_empty()).map(|v| format!("{key}={}", encode_component(v)))
+        })
+        .collect();
+    if parts.is_empty() {
+        base.to_owned()
+    } else {
+        format!("{base}?{}", parts.join("&"))
+    }
+}
+
 /// Percent-encodes everything but unreserved characters (RFC 3986), for query values.
 pub fn encode_component(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -118,5 +135,10 @@ mod tests {
         assert_eq!(login_with_next("/console/"), "/console/login");
         assert_eq!(login_with_next("//evil"), "/console/login");
         assert_eq!(encode_component("a b&đ"), "a%20b%26%C4%91");
+        assert_eq!(
+            with_query(STATS, &[("agency", Some("H27.01")), ("level", None), ("field", Some(" "))]),
+            "/console/stats?agency=H27.01"
+        );
+        assert_eq!(with_query(STATS, &[]), STATS);
     }
 }

@@ -75,7 +75,7 @@ use tongdai::surveys::AnswerValue;
 
 use crate::support::{on_both_backends, TestDb};
 
-const SURVEY: &str = "sipas-2017";
+pub(crate) const SURVEY: &str = "sipas-2017";
 
 fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(y, mo, d, h, mi, 0).unwrap()
@@ -139,7 +139,7 @@ fn dossier(row: &Row) -> Dossier {
 }
 
 /// Stores the example through the survey store: dossiers, sends, submissions.
-async fn seed(db: &TestDb) {
+pub(crate) async fn seed(db: &TestDb) {
     let surveys = &db.store.surveys;
     let rows = rows();
     let dossiers: Vec<Dossier> = rows.iter().map(dossier).collect();

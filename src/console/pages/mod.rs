@@ -12,6 +12,7 @@ pub mod chats;
 pub mod home;
 pub mod login;
 pub mod password;
+pub mod stats;
 pub mod survey_imports;
 pub mod surveys;
 pub mod ticket_actions;
