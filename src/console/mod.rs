@@ -2,8 +2,8 @@
 //! templates, one hand-written stylesheet, no JavaScript), signing in and out, the home page,
 //! password change, user administration, the audit log, the ticket pages (inbox, ticket,
 //! actions), the officer chat pages, the survey pages (counts, dossiers, CSV upload,
-//! opt-outs) and the statistics download. Later sections plug into the same layout, session and
-//! role checks.
+//! opt-outs), the statistics page (figures and server-drawn charts) and the statistics download.
+//! Later sections plug into the same layout, session and role checks.
 
 use std::sync::LazyLock;
 
@@ -27,6 +27,8 @@ mod pages;
 pub mod paths;
 pub mod request;
 pub mod settings;
+pub mod stats_form;
+pub mod stats_views;
 pub mod survey_views;
 pub mod ticket_views;
 pub mod views;
@@ -91,6 +93,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .route("/console/surveys/imports/{id}", get(pages::survey_imports::show))
         .route(paths::STATS_EXPORT, get(pages::stats_export::download))
+        .route(paths::STATS, get(pages::stats::show))
         .route("/console/{*rest}", any(pages::not_found))
         .layer(Extension(pages::tickets::TicketDesk::from_state(&state)))
         .layer(Extension(pages::chats::ChatDesk::from_state(&state)))

@@ -15,6 +15,8 @@ pub const SURVEYS: &str = "/console/surveys";
 pub const SURVEY_DOSSIERS: &str = "/console/surveys/dossiers";
 pub const SURVEY_IMPORTS: &str = "/console/surveys/imports";
 pub const SURVEY_OPT_OUTS: &str = "/console/surveys/opt-outs";
+/// The statistics page (same query parameters as the download, without `format`).
+pub const STATS: &str = "/console/stats";
 /// Download of survey statistics (`?survey=&from=&to=[&group_by=&agency=&level=&field=&procedure=&channel=]&format=xlsx|csv|json`).
 pub const STATS_EXPORT: &str = "/console/stats/export";
 
@@ -72,6 +74,21 @@ pub fn safe_next(next: Option<&str>) -> String {
     }
 }
 
+/// `base` with these query values (empty ones left out), encoded.
+pub fn with_query(base: &str, pairs: &[(&str, Option<&str>)]) -> String {
+    let parts: Vec<String> = pairs
+        .iter()
+        .filter_map(|(key, value)| {
+            value.map(str::trim).filter(|v| !v.is_empty()).map(|v| format!("{key}={}", encode_component(v)))
+        })
+        .collect();
+    if parts.is_empty() {
+        base.to_owned()
+    } else {
+        format!("{base}?{}", parts.join("&"))
+    }
+}
+
 /// Percent-encodes everything but unreserved characters (RFC 3986), for query values.
 pub fn encode_component(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -120,5 +137,10 @@ mod tests {
         assert_eq!(login_with_next("/console/"), "/console/login");
         assert_eq!(login_with_next("//evil"), "/console/login");
         assert_eq!(encode_component("a b&đ"), "a%20b%26%C4%91");
+        assert_eq!(
+            with_query(STATS, &[("agency", Some("H27.01")), ("level", None), ("field", Some(" "))]),
+            "/console/stats?agency=H27.01"
+        );
+        assert_eq!(with_query(STATS, &[]), STATS);
     }
 }

@@ -57,7 +57,7 @@ impl Section {
             Self::Tickets => Some(paths::TICKETS),
             Self::Chat => Some(paths::CHATS),
             Self::Surveys => Some(paths::SURVEYS),
-            Self::Stats => None,
+            Self::Stats => Some(paths::STATS),
         }
     }
 

@@ -5,10 +5,12 @@
 //! maintains (`aggregate` writes them, `plan` reads them).
 
 pub mod aggregate;
+pub mod charts;
 pub mod cli;
 pub mod compute;
 pub mod csv_export;
 pub mod export;
+pub mod dashboard;
 pub mod model;
 pub mod plan;
 pub mod query;

@@ -707,6 +707,10 @@ async fn demo_accounts_are_made_once_with_fresh_passwords() {
 #[path = "console_tickets.rs"]
 mod tickets;
 
+/// The statistics page, in its own file.
+#[path = "console_stats.rs"]
+mod stats;
+
 /// The officer chat pages and the conversation behind them, in their own file.
 #[path = "officer_chat.rs"]
 mod officer_chat;

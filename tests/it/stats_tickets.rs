@@ -57,7 +57,7 @@ fn end_of(m: u32, d: u32) -> DateTime<Utc> {
     local(m, d, 23, 59) + chrono::Duration::seconds(59) + chrono::Duration::nanoseconds(999_999_999)
 }
 
-fn now() -> DateTime<Utc> {
+pub(crate) fn now() -> DateTime<Utc> {
     local(4, 6, 10, 0)
 }
 
@@ -172,7 +172,7 @@ fn ticket(spec: &Spec) -> Ticket {
     }
 }
 
-async fn seed(db: &TestDb) {
+pub(crate) async fn seed(db: &TestDb) {
     for spec in specs() {
         let outcome = db.store.tickets.create_ticket(&ticket(&spec), &[], &[], &[], spec.received_at).await.unwrap();
         assert!(matches!(outcome, tongdai::store::CreateTicketOutcome::Created(_)));

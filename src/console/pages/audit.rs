@@ -33,7 +33,7 @@ pub(super) fn day_start(day: NaiveDate, tz: Tz) -> Option<DateTime<Utc>> {
     tz.from_local_datetime(&day.and_hms_opt(0, 0, 0)?).earliest().map(|at| at.with_timezone(&Utc))
 }
 
-pub(super) fn parse_day(text: &str) -> Result<Option<NaiveDate>, String> {
+pub(crate) fn parse_day(text: &str) -> Result<Option<NaiveDate>, String> {
     let text = text.trim();
     if text.is_empty() {
         return Ok(None);

@@ -13,6 +13,7 @@ pub mod home;
 pub mod login;
 pub mod password;
 pub mod stats_export;
+pub mod stats;
 pub mod survey_imports;
 pub mod surveys;
 pub mod ticket_actions;

@@ -17,7 +17,7 @@ use super::{chrome, require};
 use crate::app::AppState;
 use crate::auth::audit::{AuditAction, NewAuditEntry};
 use crate::console::error::{ConsoleError, ConsoleResult};
-use crate::console::paths::{self, encode_component};
+use crate::console::paths;
 use crate::console::request::CurrentUser;
 use crate::console::survey_views::{
     phone_display, survey_status_class, tabs, thousands, ContactView, DossierRowView, DossiersPage, OptOutRowView,
@@ -112,17 +112,7 @@ fn read_dossier_query(query: &DossierQuery, tz: Tz) -> (DossierFilter, Vec<Strin
 
 /// A survey page's URL for these query values (empty ones left out).
 fn href(base: &str, pairs: &[(&str, Option<&str>)]) -> String {
-    let parts: Vec<String> = pairs
-        .iter()
-        .filter_map(|(key, value)| {
-            value.map(str::trim).filter(|v| !v.is_empty()).map(|v| format!("{key}={}", encode_component(v)))
-        })
-        .collect();
-    if parts.is_empty() {
-        base.to_owned()
-    } else {
-        format!("{base}?{}", parts.join("&"))
-    }
+    paths::with_query(base, pairs)
 }
 
 fn dossiers_href(query: &DossierQuery, page: u64) -> String {
