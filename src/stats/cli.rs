@@ -168,17 +168,16 @@ async fn export(config: &Config, args: &ExportArgs) -> anyhow::Result<ExitCode> 
         .target(format!("survey:{}", query.survey))
         .details(audit_details(&query, args.format, &outcome));
     store.audit.append(&entry).await.context("recording the export in the audit log")?;
-    match args.format {
-        ExportFormat::Xlsx => eprintln!(
+    if args.format == ExportFormat::Xlsx {
+        eprintln!(
             "{} written: sheets {}; {} answered dossiers, {} suggestions",
             args.out.display(),
             outcome.sheets.join(", "),
             outcome.respondents,
             outcome.suggestions
-        ),
-        ExportFormat::Json | ExportFormat::Csv => {
-            eprintln!("{} written: {} questions, {} groups", args.out.display(), outcome.questions, outcome.groups)
-        }
+        );
+    } else {
+        eprintln!("{} written: {} questions, {} groups", args.out.display(), outcome.questions, outcome.groups);
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -179,34 +179,41 @@ async fn write_xlsx(job: &ExportJob<'_>, out: &Path, progress: Progress<'_>) -> 
     let outcome =
         ExportOutcome { questions: survey.questions.len(), groups: input.breakdowns.len(), ..Default::default() };
 
-    let (sender, mut receiver) = tokio::sync::mpsc::channel::<Vec<RawRow>>(QUEUED_PAGES);
+    // `Some(rows)` to write; `None` once every page was sent. Without it (the reading failed) the
+    // writer stops without saving.
+    let (sender, mut receiver) = tokio::sync::mpsc::channel::<Option<Vec<RawRow>>>(QUEUED_PAGES);
     let (path, tempdir) = (out.to_path_buf(), job.tempdir.clone());
     let writer = tokio::task::spawn_blocking(move || {
         let mut writer = XlsxWriter::new(&input, tempdir.as_deref())?;
-        while let Some(rows) = receiver.blocking_recv() {
-            writer.add_rows(&rows)?;
+        loop {
+            match receiver.blocking_recv() {
+                Some(Some(rows)) => writer.add_rows(&rows)?,
+                Some(None) => return writer.finish(&path),
+                None => anyhow::bail!("the raw answers stopped coming"),
+            }
         }
-        writer.finish(&path)
     });
     let mut pages = RawPages::new(job.store, ungrouped.slice());
     let mut written = 0;
     progress(0, expected);
     let read = loop {
         match pages.next().await {
-            Ok(Some(rows)) => {
-                written += rows.len() as u64;
-                if sender.send(rows).await.is_err() {
-                    break Ok(()); // The writer stopped; its error is reported below.
+            Ok(rows) => {
+                let last = rows.is_none();
+                written += rows.as_ref().map_or(0, |r| r.len() as u64);
+                // A closed channel means the writer failed: its error is reported below.
+                if sender.send(rows).await.is_err() || last {
+                    break Ok(());
                 }
                 progress(written, expected.max(written));
             }
-            Ok(None) => break Ok(()),
             Err(e) => break Err(e),
         }
     };
     drop(sender);
-    let counts = writer.await.context("the workbook writer stopped")??;
+    let finished = writer.await.context("the workbook writer stopped");
     read.map_err(StatsError::from)?;
+    let counts = finished??;
     Ok(ExportOutcome {
         respondents: counts.respondents,
         suggestions: counts.suggestions,

@@ -108,7 +108,7 @@ fn web_addresses(chars: &[char]) -> Vec<(usize, usize)> {
             continue;
         }
         // A bare host: skip opening brackets and quotes, then letters, digits, dots, dashes.
-        let host_start = word.iter().position(|c| c.is_ascii_alphanumeric()).unwrap_or(word.len());
+        let host_start = word.iter().position(char::is_ascii_alphanumeric).unwrap_or(word.len());
         let host_len = word[host_start..].iter().take_while(|c| is_domain_char(**c)).count();
         let host: String = word[host_start..host_start + host_len].iter().collect();
         let after = word.get(host_start + host_len);

@@ -35,6 +35,7 @@ pub fn breakdown_sheet(dimension: Dimension) -> &'static str {
 }
 
 /// A value of the summary's label column.
+#[derive(Clone, Copy)]
 enum Value<'a> {
     Text(&'a str),
     Date(NaiveDate),

@@ -125,7 +125,7 @@ pub fn write_date(
     date: NaiveDate,
     formats: &Formats,
 ) -> Result<(), XlsxError> {
-    sheet.write_datetime_with_format(row, col, &date, &formats.date)?;
+    sheet.write_datetime_with_format(row, col, date, &formats.date)?;
     Ok(())
 }
 
