@@ -131,8 +131,8 @@ impl ConversationWorker {
             if citizens.is_empty() {
                 return Ok(handled);
             }
-            for citizen in citizens {
-                handled += self.process_citizen(&citizen).await;
+            for conversation in citizens {
+                handled += self.process_citizen(conversation).await;
             }
         }
     }
@@ -154,11 +154,11 @@ impl ConversationWorker {
                 })
             };
             let idle = citizens.is_empty();
-            for citizen in citizens {
+            for conversation in citizens {
                 let Ok(permit) = slots.clone().acquire_owned().await else { break };
                 let worker = self.clone();
                 tasks.spawn(async move {
-                    worker.process_citizen(&citizen).await;
+                    worker.process_citizen(conversation).await;
                     drop(permit);
                 });
             }
@@ -174,15 +174,17 @@ impl ConversationWorker {
         while tasks.join_next().await.is_some() {}
     }
 
-    async fn claim(&self, limit: u32) -> StoreResult<Vec<String>> {
+    async fn claim(&self, limit: u32) -> StoreResult<Vec<Conversation>> {
         let now = self.clock.now();
         self.store.claim_citizens(&self.worker_id, limit, now, now + self.settings.lease).await
     }
 
     /// Processes a leased citizen's pending events in order; returns how many were handled.
-    async fn process_citizen(&self, citizen: &str) -> usize {
+    async fn process_citizen(&self, conversation: Conversation) -> usize {
         let mut handled = 0;
-        let outcome = self.process_events(citizen, &mut handled).await;
+        let citizen = conversation.citizen_id.clone();
+        let citizen = citizen.as_str();
+        let outcome = self.process_events(conversation, &mut handled).await;
         match outcome {
             Ok(Release::Yes) => {
                 if let Err(e) = self.store.release_citizen(citizen, &self.worker_id).await {
@@ -197,12 +199,15 @@ impl ConversationWorker {
         handled
     }
 
-    async fn process_events(&self, citizen: &str, handled: &mut usize) -> StoreResult<Release> {
+    /// `leased`: the conversation as the claim read it.
+    async fn process_events(&self, leased: Conversation, handled: &mut usize) -> StoreResult<Release> {
+        let citizen = leased.citizen_id.clone();
+        let citizen = citizen.as_str();
         let events = self.store.pending_events(citizen, EVENTS_PER_CLAIM).await?;
         if events.is_empty() {
             return Ok(Release::Yes);
         }
-        let mut conversation = self.store.conversation(citizen).await?;
+        let mut conversation = Some(leased);
         let last = events.len() - 1;
         for (position, event) in events.into_iter().enumerate() {
             let now = self.clock.now();

@@ -302,13 +302,14 @@ pub trait InboundStore: Send + Sync {
     async fn list_rejected(&self, limit: u32) -> StoreResult<Vec<RejectedWebhook>>;
     /// Leases up to `limit` citizens that have pending events, are not leased and not waiting
     /// for a retry. Each citizen is processed by one worker at a time, across instances.
+    /// Returns the leased conversations (read by the same statement that leases them).
     async fn claim_citizens(
         &self,
         worker: &str,
         limit: u32,
         now: DateTime<Utc>,
         locked_until: DateTime<Utc>,
-    ) -> StoreResult<Vec<String>>;
+    ) -> StoreResult<Vec<Conversation>>;
     /// The citizen's pending events, oldest first.
     async fn pending_events(&self, citizen_id: &str, limit: u32) -> StoreResult<Vec<InboundEvent>>;
     async fn conversation(&self, citizen_id: &str) -> StoreResult<Option<Conversation>>;

@@ -167,7 +167,7 @@ async fn inbound_store_contract(db: TestDb) {
     assert_eq!(inbound.conversation("u1").await.unwrap().unwrap().pending, 2);
 
     let lease_end = t0() + Duration::minutes(1);
-    let mut claimed = inbound.claim_citizens("w1", 10, t0(), lease_end).await.unwrap();
+    let mut claimed = claimed_ids(inbound.claim_citizens("w1", 10, t0(), lease_end).await.unwrap());
     claimed.sort();
     assert_eq!(claimed, vec!["u1".to_owned(), "u2".to_owned()]);
     assert!(
@@ -204,9 +204,12 @@ async fn inbound_store_contract(db: TestDb) {
         inbound.claim_citizens("w1", 10, t0(), lease_end).await.unwrap().is_empty(),
         "the citizen waits for the retry"
     );
+    let claimed = inbound.claim_citizens("w1", 10, retry_at, retry_at + Duration::minutes(1)).await.unwrap();
+    assert_eq!(claimed_ids(claimed.clone()), vec!["u1".to_owned()]);
     assert_eq!(
-        inbound.claim_citizens("w1", 10, retry_at, retry_at + Duration::minutes(1)).await.unwrap(),
-        vec!["u1".to_owned()]
+        (claimed[0].state.clone(), claimed[0].version, claimed[0].pending),
+        (Some(json!({"step": "menu"})), 1, 1),
+        "the claim reads the leased conversation"
     );
     assert!(
         inbound.fail_event(events[1].id, "w1", "boom again", 2, retry_at, retry_at).await.unwrap(),
@@ -220,7 +223,7 @@ async fn inbound_store_contract(db: TestDb) {
     assert_eq!(inbound.conversation("u1").await.unwrap().unwrap().pending, 0);
 
     inbound.release_citizen("u2", "w1").await.unwrap();
-    assert_eq!(inbound.claim_citizens("w3", 10, t0(), lease_end).await.unwrap(), vec!["u2".to_owned()]);
+    assert_eq!(claimed_ids(inbound.claim_citizens("w3", 10, t0(), lease_end).await.unwrap()), vec!["u2".to_owned()]);
     assert_eq!(inbound.count_events(InboundState::Failed).await.unwrap(), 1);
     assert_eq!(inbound.count_events(InboundState::Processed).await.unwrap(), 1);
 
@@ -260,7 +263,7 @@ async fn turns_commit_together_each_with_its_own_result(db: TestDb) {
         })
         .collect();
     let lease_end = t0() + Duration::minutes(1);
-    let mut claimed = inbound.claim_citizens("w1", 10, t0(), lease_end).await.unwrap();
+    let mut claimed = claimed_ids(inbound.claim_citizens("w1", 10, t0(), lease_end).await.unwrap());
     claimed.sort();
     assert_eq!(claimed, vec!["u1".to_owned(), "u2".to_owned(), "u3".to_owned()]);
     let request = SendRequest::chat_sequence("u1", vec![OutboundMessage::text("tin nhắn đã giữ")], "ticket_reply")
@@ -304,7 +307,7 @@ async fn turns_commit_together_each_with_its_own_result(db: TestDb) {
 
     // The released citizens are claimed again by anyone; u3 still waits for w1's lease to end.
     inbound.insert_events(&[event("a3", "u1")], t0()).await.unwrap();
-    let mut claimed = inbound.claim_citizens("w2", 10, t0(), lease_end).await.unwrap();
+    let mut claimed = claimed_ids(inbound.claim_citizens("w2", 10, t0(), lease_end).await.unwrap());
     claimed.sort();
     assert_eq!(claimed, vec!["u1".to_owned()], "u1 released (and has a new event), u3 not claimable");
 }
@@ -452,3 +455,8 @@ on_both_backends!(
     each_citizens_events_are_processed_in_order_and_failures_block_no_one_else,
     two_workers_share_citizens_each_event_once_in_order,
 );
+
+/// The citizen ids of claimed conversations.
+fn claimed_ids(claimed: Vec<tongdai::store::Conversation>) -> Vec<String> {
+    claimed.into_iter().map(|c| c.citizen_id).collect()
+}

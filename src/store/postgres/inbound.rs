@@ -51,6 +51,25 @@ impl From<EventRow> for InboundEvent {
     }
 }
 
+#[derive(sqlx::FromRow)]
+struct ConversationRow {
+    citizen_id: String,
+    state: Option<serde_json::Value>,
+    version: i64,
+    pending: i32,
+}
+
+impl From<ConversationRow> for Conversation {
+    fn from(row: ConversationRow) -> Self {
+        Conversation {
+            citizen_id: row.citizen_id,
+            state: row.state,
+            version: row.version,
+            pending: i64::from(row.pending),
+        }
+    }
+}
+
 /// `INSERT INTO {table} … ON CONFLICT (event_key) DO NOTHING` for `events` (at most
 /// [`ROWS_PER_STATEMENT`]); also what the storage benchmark writes into its scratch copy.
 pub(super) fn insert_events_statement<'a>(
@@ -137,8 +156,8 @@ impl InboundStore for PgStore {
         limit: u32,
         now: DateTime<Utc>,
         locked_until: DateTime<Utc>,
-    ) -> StoreResult<Vec<String>> {
-        sqlx::query_scalar(
+    ) -> StoreResult<Vec<Conversation>> {
+        let rows: Vec<ConversationRow> = sqlx::query_as(
             "UPDATE conversations SET locked_by = $1, locked_until = $2
               WHERE citizen_id IN (
                     SELECT citizen_id FROM conversations
@@ -146,7 +165,7 @@ impl InboundStore for PgStore {
                      ORDER BY updated_at
                      LIMIT $4
                      FOR UPDATE SKIP LOCKED)
-             RETURNING citizen_id",
+             RETURNING citizen_id, state, version, pending",
         )
         .bind(worker)
         .bind(locked_until)
@@ -154,7 +173,8 @@ impl InboundStore for PgStore {
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await
-        .context("claiming citizens with pending events")
+        .context("claiming citizens with pending events")?;
+        Ok(rows.into_iter().map(Conversation::from).collect())
     }
 
     async fn pending_events(&self, citizen_id: &str, limit: u32) -> StoreResult<Vec<InboundEvent>> {
@@ -170,18 +190,13 @@ impl InboundStore for PgStore {
     }
 
     async fn conversation(&self, citizen_id: &str) -> StoreResult<Option<Conversation>> {
-        let row: Option<(String, Option<serde_json::Value>, i64, i32)> =
+        let row: Option<ConversationRow> =
             sqlx::query_as("SELECT citizen_id, state, version, pending FROM conversations WHERE citizen_id = $1")
                 .bind(citizen_id)
                 .fetch_optional(&self.pool)
                 .await
                 .context("reading a conversation")?;
-        Ok(row.map(|(citizen_id, state, version, pending)| Conversation {
-            citizen_id,
-            state,
-            version,
-            pending: i64::from(pending),
-        }))
+        Ok(row.map(Conversation::from))
     }
 
     async fn commit_turns(&self, turns: &[TurnCommit], now: DateTime<Utc>) -> StoreResult<Vec<TurnResult>> {

@@ -50,6 +50,25 @@ impl From<EventRow> for InboundEvent {
     }
 }
 
+#[derive(sqlx::FromRow)]
+struct ConversationRow {
+    citizen_id: String,
+    state: Option<String>,
+    version: i64,
+    pending: i64,
+}
+
+impl From<ConversationRow> for Conversation {
+    fn from(row: ConversationRow) -> Self {
+        Conversation {
+            citizen_id: row.citizen_id,
+            state: row.state.and_then(|s| serde_json::from_str(&s).ok()),
+            version: row.version,
+            pending: row.pending,
+        }
+    }
+}
+
 /// `INSERT INTO {table} … ON CONFLICT (event_key) DO NOTHING` for `events` (at most
 /// [`ROWS_PER_STATEMENT`]); also what the storage benchmark writes into its scratch copy.
 pub(super) fn insert_events_statement<'a>(
@@ -133,15 +152,15 @@ impl InboundStore for SqliteStore {
         limit: u32,
         now: DateTime<Utc>,
         locked_until: DateTime<Utc>,
-    ) -> StoreResult<Vec<String>> {
-        sqlx::query_scalar(
+    ) -> StoreResult<Vec<Conversation>> {
+        let rows: Vec<ConversationRow> = sqlx::query_as(
             "UPDATE conversations SET locked_by = ?1, locked_until = ?2
               WHERE citizen_id IN (
                     SELECT citizen_id FROM conversations
                      WHERE pending > 0 AND retry_at <= ?3 AND (locked_until IS NULL OR locked_until < ?3)
                      ORDER BY updated_at
                      LIMIT ?4)
-             RETURNING citizen_id",
+             RETURNING citizen_id, state, version, pending",
         )
         .bind(worker)
         .bind(to_ms(locked_until))
@@ -149,7 +168,8 @@ impl InboundStore for SqliteStore {
         .bind(i64::from(limit))
         .fetch_all(&self.writer)
         .await
-        .context("claiming citizens with pending events")
+        .context("claiming citizens with pending events")?;
+        Ok(rows.into_iter().map(Conversation::from).collect())
     }
 
     async fn pending_events(&self, citizen_id: &str, limit: u32) -> StoreResult<Vec<InboundEvent>> {
@@ -165,18 +185,13 @@ impl InboundStore for SqliteStore {
     }
 
     async fn conversation(&self, citizen_id: &str) -> StoreResult<Option<Conversation>> {
-        let row: Option<(String, Option<String>, i64, i64)> =
+        let row: Option<ConversationRow> =
             sqlx::query_as("SELECT citizen_id, state, version, pending FROM conversations WHERE citizen_id = ?1")
                 .bind(citizen_id)
                 .fetch_optional(&self.reader)
                 .await
                 .context("reading a conversation")?;
-        Ok(row.map(|(citizen_id, state, version, pending)| Conversation {
-            citizen_id,
-            state: state.and_then(|s| serde_json::from_str(&s).ok()),
-            version,
-            pending,
-        }))
+        Ok(row.map(Conversation::from))
     }
 
     async fn commit_turns(&self, turns: &[TurnCommit], now: DateTime<Utc>) -> StoreResult<Vec<TurnResult>> {
@@ -267,8 +282,63 @@ impl InboundStore for SqliteStore {
 }
 
 /// Applies one turn on `conn` (inside the caller's transaction); writes nothing unless the
-/// worker holds the lease and the event is still pending.
+/// worker holds the lease and the event is still pending. A turn is four statements at most on
+/// the single writer (each one a round trip to its thread): the event marked under the lease,
+/// the conversation saved (and released with the claim's last event), the interaction recorded
+/// (saying whether messages are held), each job inserted.
 async fn apply_turn(conn: &mut SqliteConnection, turn: &TurnCommit, now: DateTime<Utc>) -> StoreResult<TurnResult> {
+    let marked = sqlx::query(
+        "UPDATE inbound_events SET state = ?1, processed_at = ?2, attempts = attempts + 1
+          WHERE id = ?3 AND citizen_id = ?4 AND state = 'pending'
+            AND EXISTS (SELECT 1 FROM conversations
+                         WHERE citizen_id = ?4 AND locked_by = ?5 AND locked_until >= ?2)",
+    )
+    .bind(turn.outcome.as_str())
+    .bind(to_ms(now))
+    .bind(turn.event_id)
+    .bind(&turn.citizen_id)
+    .bind(&turn.worker)
+    .execute(&mut *conn)
+    .await
+    .context("marking an event processed")?;
+    if marked.rows_affected() == 0 {
+        return why_not_applied(conn, turn, now).await;
+    }
+    let state = turn.state.as_ref().map(serde_json::Value::to_string);
+    sqlx::query(
+        "UPDATE conversations SET state = COALESCE(?1, state), version = version + 1,
+                pending = MAX(pending - 1, 0), updated_at = ?2,
+                locked_by = CASE WHEN ?4 THEN NULL ELSE locked_by END,
+                locked_until = CASE WHEN ?4 THEN NULL ELSE locked_until END
+          WHERE citizen_id = ?3",
+    )
+    .bind(state)
+    .bind(to_ms(now))
+    .bind(&turn.citizen_id)
+    .bind(turn.release)
+    .execute(&mut *conn)
+    .await
+    .context("saving the conversation state")?;
+    super::officer_chats::apply_changes(conn, &turn.citizen_id, &turn.chat, now).await?;
+    if let Some(at) = turn.interaction_at {
+        // Messages held until the citizen wrote go out first (their lane is ordered by id).
+        if super::citizens::record_interaction_in(conn, &turn.citizen_id, at).await? {
+            super::zalo_outbound::release_held_in(conn, &turn.citizen_id, now).await?;
+        }
+    }
+    for job in &turn.jobs {
+        insert_job(conn, job, now).await?;
+    }
+    Ok(TurnResult::Committed)
+}
+
+/// Why a turn's event was not marked: the lease is gone (whatever the event's state), or the
+/// event was handled already.
+async fn why_not_applied(
+    conn: &mut SqliteConnection,
+    turn: &TurnCommit,
+    now: DateTime<Utc>,
+) -> StoreResult<TurnResult> {
     let held: Option<i64> = sqlx::query_scalar(
         "SELECT 1 FROM conversations WHERE citizen_id = ?1 AND locked_by = ?2 AND locked_until >= ?3",
     )
@@ -278,53 +348,5 @@ async fn apply_turn(conn: &mut SqliteConnection, turn: &TurnCommit, now: DateTim
     .fetch_optional(&mut *conn)
     .await
     .context("checking the citizen's lease")?;
-    if held.is_none() {
-        return Ok(TurnResult::LeaseLost);
-    }
-    let marked = sqlx::query(
-        "UPDATE inbound_events SET state = ?1, processed_at = ?2, attempts = attempts + 1
-          WHERE id = ?3 AND citizen_id = ?4 AND state = 'pending'",
-    )
-    .bind(turn.outcome.as_str())
-    .bind(to_ms(now))
-    .bind(turn.event_id)
-    .bind(&turn.citizen_id)
-    .execute(&mut *conn)
-    .await
-    .context("marking an event processed")?;
-    if marked.rows_affected() == 0 {
-        return Ok(TurnResult::AlreadyDone);
-    }
-    let state = turn.state.as_ref().map(serde_json::Value::to_string);
-    sqlx::query(
-        "UPDATE conversations SET state = COALESCE(?1, state), version = version + 1,
-                pending = MAX(pending - 1, 0), updated_at = ?2
-          WHERE citizen_id = ?3",
-    )
-    .bind(state)
-    .bind(to_ms(now))
-    .bind(&turn.citizen_id)
-    .execute(&mut *conn)
-    .await
-    .context("saving the conversation state")?;
-    super::officer_chats::apply_changes(conn, &turn.citizen_id, &turn.chat, now).await?;
-    if let Some(at) = turn.interaction_at {
-        // Messages held until the citizen wrote go out first (their lane is ordered by id).
-        super::citizens::record_interaction_in(conn, &turn.citizen_id, at).await?;
-        super::zalo_outbound::release_held_in(conn, &turn.citizen_id, now).await?;
-    }
-    for job in &turn.jobs {
-        insert_job(conn, job, now).await?;
-    }
-    if turn.release {
-        sqlx::query(
-            "UPDATE conversations SET locked_by = NULL, locked_until = NULL WHERE citizen_id = ?1 AND locked_by = ?2",
-        )
-        .bind(&turn.citizen_id)
-        .bind(&turn.worker)
-        .execute(&mut *conn)
-        .await
-        .context("releasing a citizen")?;
-    }
-    Ok(TurnResult::Committed)
+    Ok(if held.is_some() { TurnResult::AlreadyDone } else { TurnResult::LeaseLost })
 }
