@@ -64,6 +64,7 @@ pub async fn webhook(args: WebhookBenchArgs) -> anyhow::Result<()> {
     config.zalo.api_base = "http://127.0.0.1:9/unreachable".into();
     let clock: SharedClock = Arc::new(SystemClock);
     let store = crate::app::open_store(&config).await?;
+    let inbound = store.inbound.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.context("binding a port")?;
     let address = listener.local_addr().context("reading the bound address")?.to_string();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -88,7 +89,14 @@ pub async fn webhook(args: WebhookBenchArgs) -> anyhow::Result<()> {
         rate: args.rate,
         run_id: format!("{:08x}", rand::random::<u32>()),
     };
+    let started = std::time::Instant::now();
     let summary = run(&load).await?;
+    let load_time = started.elapsed();
+    let processed = if args.intake_only || args.noop_handler {
+        String::new()
+    } else {
+        drained(inbound.as_ref(), started, load_time).await?
+    };
     println!(
         "webhook ({}, {} connections, {}, {}): {}",
         backend_name(&config.database.url),
@@ -97,7 +105,40 @@ pub async fn webhook(args: WebhookBenchArgs) -> anyhow::Result<()> {
         args.mode(),
         summary.line()
     );
+    if !processed.is_empty() {
+        println!("  {processed}");
+    }
     let _ = stop.send(());
     server.await.context("the benchmark server panicked")??;
     Ok(())
+}
+
+/// Waits until no event is pending (the conversation worker has caught up with the load) and
+/// says how long processing took from the first send.
+async fn drained(
+    inbound: &dyn crate::store::InboundStore,
+    started: std::time::Instant,
+    load_time: std::time::Duration,
+) -> anyhow::Result<String> {
+    use crate::store::InboundState;
+    let limit = std::time::Duration::from_secs(600);
+    loop {
+        let pending = inbound.count_events(InboundState::Pending).await?;
+        if pending == 0 {
+            break;
+        }
+        anyhow::ensure!(started.elapsed() < limit, "{pending} events still pending after {} s", limit.as_secs());
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let all = started.elapsed();
+    let done =
+        inbound.count_events(InboundState::Processed).await? + inbound.count_events(InboundState::Ignored).await?;
+    let failed = inbound.count_events(InboundState::Failed).await?;
+    let rate = done as f64 / all.as_secs_f64().max(f64::EPSILON);
+    Ok(format!(
+        "processed: {done} events ({failed} failed) in {:.2}s from the first send ({rate:.0}/s); \
+         {:.2}s after the last acknowledgement",
+        all.as_secs_f64(),
+        all.saturating_sub(load_time).as_secs_f64()
+    ))
 }

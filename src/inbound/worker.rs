@@ -76,7 +76,10 @@ pub struct ConversationSettings {
 impl Default for ConversationSettings {
     fn default() -> Self {
         Self {
-            concurrency: 32,
+            // Each citizen's events go one after the other, each waiting for its commit: the
+            // citizens in flight set how many turns a group commit can write at once (2,000
+            // events/s on SQLite needed more than 32; see BENCHMARKS.md).
+            concurrency: 128,
             lease: Duration::seconds(60),
             poll_interval: Duration::milliseconds(500),
             max_attempts: 5,

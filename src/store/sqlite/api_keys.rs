@@ -54,7 +54,7 @@ impl ApiKeyStore for SqliteStore {
         .bind(scopes_json(&key.scopes).to_string())
         .bind(&key.department_code)
         .bind(to_ms(now))
-        .fetch_optional(&self.writer)
+        .fetch_optional(&mut *self.write_conn().await?)
         .await
         .context("creating an API key")?;
         Ok(row.map_or(CreateApiKeyOutcome::NameTaken, |r| CreateApiKeyOutcome::Created(r.into())))
@@ -81,7 +81,7 @@ impl ApiKeyStore for SqliteStore {
         let done = sqlx::query("UPDATE api_keys SET revoked_at = ?2 WHERE name = ?1 AND revoked_at IS NULL")
             .bind(name)
             .bind(to_ms(now))
-            .execute(&self.writer)
+            .execute(&mut *self.write_conn().await?)
             .await
             .context("revoking an API key")?;
         Ok(done.rows_affected() == 1)

@@ -72,7 +72,7 @@ fn push_filter(query: &mut QueryBuilder<'_, Sqlite>, filter: &AuditFilter) {
 #[async_trait]
 impl AuditStore for SqliteStore {
     async fn append(&self, entry: &NewAuditEntry) -> StoreResult<i64> {
-        let mut conn = self.writer.acquire().await.context("taking the SQLite writer connection")?;
+        let mut conn = self.write_conn().await?;
         insert_audit(&mut conn, entry).await
     }
 

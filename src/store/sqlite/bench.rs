@@ -53,7 +53,7 @@ impl SqliteStore {
 
     pub(crate) async fn drop_bench_scratch(&self) -> StoreResult<()> {
         sqlx::query("DROP TABLE IF EXISTS bench_inbound_scratch")
-            .execute(&self.writer)
+            .execute(&mut *self.write_conn().await?)
             .await
             .context("dropping the benchmark's scratch table")?;
         Ok(())

@@ -20,33 +20,28 @@ struct CitizenRow {
 }
 
 /// Records that the citizen interacted with the OA at `at` (the latest time is kept), on `conn`
-/// (inside the caller's transaction when it has one). Returns whether messages are held for them.
-pub(crate) async fn record_interaction_in(
-    conn: &mut SqliteConnection,
-    user_id: &str,
-    at: DateTime<Utc>,
-) -> StoreResult<bool> {
-    // The same statement says whether messages wait for this citizen (a turn then releases them).
-    sqlx::query_scalar(
+/// (inside the caller's transaction when it has one).
+async fn record_interaction_in(conn: &mut SqliteConnection, user_id: &str, at: DateTime<Utc>) -> StoreResult<()> {
+    sqlx::query(
         "INSERT INTO citizens (zalo_user_id, last_interaction_at, created_at, updated_at) VALUES (?1, ?2, ?2, ?2)
          ON CONFLICT (zalo_user_id) DO UPDATE
             SET last_interaction_at = MAX(COALESCE(citizens.last_interaction_at, excluded.last_interaction_at),
                                           excluded.last_interaction_at),
-                updated_at = MAX(citizens.updated_at, excluded.updated_at)
-         RETURNING EXISTS (SELECT 1 FROM zalo_held_messages WHERE user_id = ?1 AND released_at IS NULL)",
+                updated_at = MAX(citizens.updated_at, excluded.updated_at)",
     )
     .bind(user_id)
     .bind(to_ms(at))
-    .fetch_one(conn)
+    .execute(conn)
     .await
-    .context("recording a citizen's interaction")
+    .context("recording a citizen's interaction")?;
+    Ok(())
 }
 
 #[async_trait]
 impl CitizenStore for SqliteStore {
     async fn record_interaction(&self, user_id: &str, at: DateTime<Utc>) -> StoreResult<()> {
-        let mut conn = self.writer.acquire().await.context("opening the writer connection")?;
-        record_interaction_in(&mut conn, user_id, at).await.map(|_held| ())
+        let mut conn = self.write_conn().await?;
+        record_interaction_in(&mut conn, user_id, at).await
     }
 
     async fn set_follower(&self, user_id: &str, is_follower: bool, at: DateTime<Utc>) -> StoreResult<()> {
@@ -62,7 +57,7 @@ impl CitizenStore for SqliteStore {
         .bind(user_id)
         .bind(is_follower)
         .bind(to_ms(at))
-        .execute(&self.writer)
+        .execute(&mut *self.write_conn().await?)
         .await
         .context("recording a citizen's follow state")?;
         Ok(())
@@ -86,7 +81,7 @@ impl CitizenStore for SqliteStore {
         .bind(display_name)
         .bind(phone)
         .bind(to_ms(at))
-        .execute(&self.writer)
+        .execute(&mut *self.write_conn().await?)
         .await
         .context("recording a citizen's contact details")?;
         Ok(())

@@ -5,9 +5,8 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::{QueryBuilder, SqliteConnection};
+use sqlx::QueryBuilder;
 
-use super::jobs::insert_job;
 use super::{from_ms, to_ms, SqliteStore};
 use crate::store::{
     Context, Conversation, InboundEvent, InboundState, InboundStore, InsertOutcome, NewInboundEvent, RejectedWebhook,
@@ -94,7 +93,8 @@ pub(super) fn insert_events_statement<'a>(
 #[async_trait]
 impl InboundStore for SqliteStore {
     async fn insert_events(&self, events: &[NewInboundEvent], now: DateTime<Utc>) -> StoreResult<Vec<InsertOutcome>> {
-        let mut tx = self.begin_write().await?;
+        // Zalo waits for the acknowledgement: intake writes before background work.
+        let mut tx = self.begin_urgent_write().await?;
         let mut inserted: BTreeMap<String, i64> = BTreeMap::new();
         for chunk in events.chunks(ROWS_PER_STATEMENT) {
             let mut insert = insert_events_statement("inbound_events", chunk, now);
@@ -128,7 +128,7 @@ impl InboundStore for SqliteStore {
         .bind(to_ms(now))
         .bind(reason)
         .bind(raw_body)
-        .fetch_one(&self.writer)
+        .fetch_one(&mut *self.write_conn().await?)
         .await
         .context("keeping a rejected webhook body")
     }
@@ -166,7 +166,7 @@ impl InboundStore for SqliteStore {
         .bind(to_ms(locked_until))
         .bind(to_ms(now))
         .bind(i64::from(limit))
-        .fetch_all(&self.writer)
+        .fetch_all(&mut *self.write_conn().await?)
         .await
         .context("claiming citizens with pending events")?;
         Ok(rows.into_iter().map(Conversation::from).collect())
@@ -196,10 +196,7 @@ impl InboundStore for SqliteStore {
 
     async fn commit_turns(&self, turns: &[TurnCommit], now: DateTime<Utc>) -> StoreResult<Vec<TurnResult>> {
         let mut tx = self.begin_write().await?;
-        let mut results = Vec::with_capacity(turns.len());
-        for turn in turns {
-            results.push(apply_turn(&mut tx, turn, now).await?);
-        }
+        let results = super::turns::apply_turns(&mut tx, turns, now).await?;
         tx.commit().await.context("committing conversation turns")?;
         Ok(results)
     }
@@ -257,7 +254,7 @@ impl InboundStore for SqliteStore {
         )
         .bind(citizen_id)
         .bind(worker)
-        .execute(&self.writer)
+        .execute(&mut *self.write_conn().await?)
         .await
         .context("releasing a citizen")?;
         Ok(())
@@ -279,74 +276,4 @@ impl InboundStore for SqliteStore {
             .await
             .context("counting events")
     }
-}
-
-/// Applies one turn on `conn` (inside the caller's transaction); writes nothing unless the
-/// worker holds the lease and the event is still pending. A turn is four statements at most on
-/// the single writer (each one a round trip to its thread): the event marked under the lease,
-/// the conversation saved (and released with the claim's last event), the interaction recorded
-/// (saying whether messages are held), each job inserted.
-async fn apply_turn(conn: &mut SqliteConnection, turn: &TurnCommit, now: DateTime<Utc>) -> StoreResult<TurnResult> {
-    let marked = sqlx::query(
-        "UPDATE inbound_events SET state = ?1, processed_at = ?2, attempts = attempts + 1
-          WHERE id = ?3 AND citizen_id = ?4 AND state = 'pending'
-            AND EXISTS (SELECT 1 FROM conversations
-                         WHERE citizen_id = ?4 AND locked_by = ?5 AND locked_until >= ?2)",
-    )
-    .bind(turn.outcome.as_str())
-    .bind(to_ms(now))
-    .bind(turn.event_id)
-    .bind(&turn.citizen_id)
-    .bind(&turn.worker)
-    .execute(&mut *conn)
-    .await
-    .context("marking an event processed")?;
-    if marked.rows_affected() == 0 {
-        return why_not_applied(conn, turn, now).await;
-    }
-    let state = turn.state.as_ref().map(serde_json::Value::to_string);
-    sqlx::query(
-        "UPDATE conversations SET state = COALESCE(?1, state), version = version + 1,
-                pending = MAX(pending - 1, 0), updated_at = ?2,
-                locked_by = CASE WHEN ?4 THEN NULL ELSE locked_by END,
-                locked_until = CASE WHEN ?4 THEN NULL ELSE locked_until END
-          WHERE citizen_id = ?3",
-    )
-    .bind(state)
-    .bind(to_ms(now))
-    .bind(&turn.citizen_id)
-    .bind(turn.release)
-    .execute(&mut *conn)
-    .await
-    .context("saving the conversation state")?;
-    super::officer_chats::apply_changes(conn, &turn.citizen_id, &turn.chat, now).await?;
-    if let Some(at) = turn.interaction_at {
-        // Messages held until the citizen wrote go out first (their lane is ordered by id).
-        if super::citizens::record_interaction_in(conn, &turn.citizen_id, at).await? {
-            super::zalo_outbound::release_held_in(conn, &turn.citizen_id, now).await?;
-        }
-    }
-    for job in &turn.jobs {
-        insert_job(conn, job, now).await?;
-    }
-    Ok(TurnResult::Committed)
-}
-
-/// Why a turn's event was not marked: the lease is gone (whatever the event's state), or the
-/// event was handled already.
-async fn why_not_applied(
-    conn: &mut SqliteConnection,
-    turn: &TurnCommit,
-    now: DateTime<Utc>,
-) -> StoreResult<TurnResult> {
-    let held: Option<i64> = sqlx::query_scalar(
-        "SELECT 1 FROM conversations WHERE citizen_id = ?1 AND locked_by = ?2 AND locked_until >= ?3",
-    )
-    .bind(&turn.citizen_id)
-    .bind(&turn.worker)
-    .bind(to_ms(now))
-    .fetch_optional(&mut *conn)
-    .await
-    .context("checking the citizen's lease")?;
-    Ok(if held.is_some() { TurnResult::AlreadyDone } else { TurnResult::LeaseLost })
 }

@@ -139,7 +139,7 @@ impl JobStore for SqliteStore {
         .bind(to_ms(now))
         .bind(kinds_json)
         .bind(i64::from(limit))
-        .fetch_all(&self.writer)
+        .fetch_all(&mut *self.write_conn().await?)
         .await
         .context("claiming jobs")?;
         let mut jobs: Vec<Job> = rows.into_iter().map(Job::from).collect();
@@ -155,7 +155,7 @@ impl JobStore for SqliteStore {
         .bind(id)
         .bind(worker)
         .bind(to_ms(now))
-        .execute(&self.writer)
+        .execute(&mut *self.write_conn().await?)
         .await
         .context("completing a job")?;
         Ok(done.rows_affected() == 1)
@@ -178,7 +178,7 @@ impl JobStore for SqliteStore {
         .bind(error)
         .bind(to_ms(run_at))
         .bind(to_ms(now))
-        .execute(&self.writer)
+        .execute(&mut *self.write_conn().await?)
         .await
         .context("scheduling a job retry")?;
         Ok(done.rows_affected() == 1)
@@ -193,7 +193,7 @@ impl JobStore for SqliteStore {
         .bind(worker)
         .bind(error)
         .bind(to_ms(now))
-        .execute(&self.writer)
+        .execute(&mut *self.write_conn().await?)
         .await
         .context("discarding a job")?;
         Ok(done.rows_affected() == 1)
@@ -207,7 +207,7 @@ impl JobStore for SqliteStore {
         .bind(ids_json(ids))
         .bind(worker)
         .bind(to_ms(now))
-        .execute(&self.writer)
+        .execute(&mut *self.write_conn().await?)
         .await
         .context("releasing jobs")?;
         Ok(done.rows_affected())
@@ -219,7 +219,7 @@ impl JobStore for SqliteStore {
         )
         .bind(id)
         .bind(to_ms(now))
-        .execute(&self.writer)
+        .execute(&mut *self.write_conn().await?)
         .await
         .context("cancelling a job")?;
         Ok(done.rows_affected() == 1)
@@ -235,7 +235,7 @@ impl JobStore for SqliteStore {
               WHERE state = 'running' AND locked_until < ?1",
         )
         .bind(to_ms(now))
-        .execute(&self.writer)
+        .execute(&mut *self.write_conn().await?)
         .await
         .context("rescuing jobs with expired leases")?;
         Ok(done.rows_affected())

@@ -6,10 +6,12 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, TimeZone, Utc};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::pool::PoolConnection;
+use sqlx::sqlite::{Sqlite, SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 use super::{BackendKind, Context, HealthStore, SchemaStatus, Store, StoreError, StoreResult};
 use crate::config::DatabaseConfig;
+use writer_gate::WriterGate;
 
 mod api_keys;
 mod audit;
@@ -24,17 +26,21 @@ mod survey_imports;
 mod survey_overview;
 mod surveys;
 mod tickets;
+mod turns;
 mod users;
+mod writer_gate;
 mod zalo_outbound;
 mod zalo_tokens;
 
 pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
-/// The SQLite store: `writer` has exactly one connection, `reader` several.
+/// The SQLite store: `writer` has exactly one connection, `reader` several; `gate` decides who
+/// writes next (webhook intake first).
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     writer: SqlitePool,
     reader: SqlitePool,
+    gate: Arc<WriterGate>,
 }
 
 impl SqliteStore {
@@ -72,7 +78,7 @@ impl SqliteStore {
                 .await
                 .context("opening the SQLite reader connections")?
         };
-        Ok(Self { writer, reader })
+        Ok(Self { writer, reader, gate: Arc::new(WriterGate::default()) })
     }
 
     /// Wraps this backend in the aggregate handles of [`Store`].
@@ -99,9 +105,22 @@ impl SqliteStore {
         }
     }
 
-    /// Starts a write transaction that takes the write lock at once.
+    /// Starts a background write transaction that takes the write lock at once.
     async fn begin_write(&self) -> StoreResult<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        let _turn = self.gate.background().await;
         self.writer.begin_with("BEGIN IMMEDIATE").await.context("starting a write transaction")
+    }
+
+    /// Starts an urgent write transaction (webhook intake): it goes before background writers.
+    async fn begin_urgent_write(&self) -> StoreResult<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        let _turn = self.gate.urgent();
+        self.writer.begin_with("BEGIN IMMEDIATE").await.context("starting an intake transaction")
+    }
+
+    /// The writer connection for a background write outside a transaction.
+    async fn write_conn(&self) -> StoreResult<PoolConnection<Sqlite>> {
+        let _turn = self.gate.background().await;
+        self.writer.acquire().await.context("taking the SQLite writer connection")
     }
 }
 

@@ -153,7 +153,7 @@ impl ImportStore for SqliteStore {
         .bind(id)
         .bind(rows_total)
         .bind(to_ms(now))
-        .execute(&self.writer)
+        .execute(&mut *self.write_conn().await?)
         .await
         .context("starting to check a dossier file")?;
         Ok(done.rows_affected() == 1)
@@ -166,7 +166,7 @@ impl ImportStore for SqliteStore {
         .bind(id)
         .bind(rows_checked)
         .bind(to_ms(now))
-        .execute(&self.writer)
+        .execute(&mut *self.write_conn().await?)
         .await
         .context("recording a dossier file's progress")?;
         Ok(())
@@ -179,7 +179,7 @@ impl ImportStore for SqliteStore {
         ))
         .bind(id)
         .bind(to_ms(now))
-        .execute(&self.writer)
+        .execute(&mut *self.write_conn().await?)
         .await
         .context("starting to import a dossier file")?;
         Ok(done.rows_affected() == 1)

@@ -586,7 +586,7 @@ impl SurveyStore for SqliteStore {
               WHERE state IN ('sent', 'answering') AND expires_at <= ?1",
         )
         .bind(to_ms(now))
-        .execute(&self.writer)
+        .execute(&mut *self.write_conn().await?)
         .await
         .context("expiring surveys")?;
         Ok(done.rows_affected())
@@ -708,7 +708,7 @@ impl SurveyStore for SqliteStore {
         .bind(feedback.rate)
         .bind(&feedback.note)
         .bind(to_ms(now))
-        .fetch_one(&self.writer)
+        .fetch_one(&mut *self.write_conn().await?)
         .await
         .context("keeping an unmatched rating")
     }

@@ -609,7 +609,7 @@ impl TicketStore for SqliteStore {
         .bind(&n.message)
         .bind(&n.dedupe_key)
         .bind(to_ms(n.created_at))
-        .execute(&self.writer)
+        .execute(&mut *self.write_conn().await?)
         .await
         .context("recording a notification")?;
         Ok(done.rows_affected() == 1)
@@ -631,7 +631,7 @@ impl TicketStore for SqliteStore {
         let mut q = QueryBuilder::<Sqlite>::new("UPDATE ticket_notifications SET read_at = ");
         q.push_bind(to_ms(now)).push(" WHERE id = ").push_bind(id).push(" AND read_at IS NULL");
         push_recipient_scope(&mut q, scope);
-        let done = q.build().execute(&self.writer).await.context("marking a notification read")?;
+        let done = q.build().execute(&mut *self.write_conn().await?).await.context("marking a notification read")?;
         Ok(done.rows_affected() == 1)
     }
 }

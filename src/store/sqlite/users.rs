@@ -225,7 +225,7 @@ impl UserStore for SqliteStore {
         )
         .bind(user_id)
         .bind(to_ms(now))
-        .execute(&self.writer)
+        .execute(&mut *self.write_conn().await?)
         .await
         .context("recording a sign-in")?;
         Ok(())
@@ -244,7 +244,7 @@ impl SessionStore for SqliteStore {
         .bind(&session.csrf_token)
         .bind(to_ms(session.created_at))
         .bind(to_ms(session.expires_at))
-        .execute(&self.writer)
+        .execute(&mut *self.write_conn().await?)
         .await
         .context("creating a session")?;
         Ok(())
@@ -279,7 +279,7 @@ impl SessionStore for SqliteStore {
         sqlx::query("UPDATE console_sessions SET last_seen_at = ?2 WHERE id_hash = ?1")
             .bind(id_hash)
             .bind(to_ms(now))
-            .execute(&self.writer)
+            .execute(&mut *self.write_conn().await?)
             .await
             .context("recording session activity")?;
         Ok(())
@@ -288,7 +288,7 @@ impl SessionStore for SqliteStore {
     async fn delete_session(&self, id_hash: &str) -> StoreResult<bool> {
         let deleted = sqlx::query("DELETE FROM console_sessions WHERE id_hash = ?1")
             .bind(id_hash)
-            .execute(&self.writer)
+            .execute(&mut *self.write_conn().await?)
             .await
             .context("ending a session")?
             .rows_affected();
@@ -299,7 +299,7 @@ impl SessionStore for SqliteStore {
         let deleted = sqlx::query("DELETE FROM console_sessions WHERE expires_at <= ?1 OR last_seen_at <= ?2")
             .bind(to_ms(now))
             .bind(to_ms(idle_cutoff))
-            .execute(&self.writer)
+            .execute(&mut *self.write_conn().await?)
             .await
             .context("deleting expired sessions")?
             .rows_affected();
@@ -311,7 +311,7 @@ impl SessionStore for SqliteStore {
         sqlx::query("UPDATE console_sessions SET flash = ?2 WHERE id_hash = ?1")
             .bind(id_hash)
             .bind(text)
-            .execute(&self.writer)
+            .execute(&mut *self.write_conn().await?)
             .await
             .context("setting a flash message")?;
         Ok(())

@@ -110,7 +110,7 @@ impl OutboundStore for SqliteStore {
         .bind(record.error_code)
         .bind(&record.error_message)
         .bind(to_ms(record.at))
-        .fetch_one(&self.writer)
+        .fetch_one(&mut *self.write_conn().await?)
         .await
         .context("recording an outbound message")?;
         Ok(id)

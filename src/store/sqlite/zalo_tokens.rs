@@ -83,7 +83,7 @@ impl TokenStore for SqliteStore {
         .bind(&tokens.refresh_token)
         .bind(to_ms(tokens.access_expires_at))
         .bind(to_ms(now))
-        .execute(&self.writer)
+        .execute(&mut *self.write_conn().await?)
         .await
         .context("storing the first Zalo tokens")?;
         Ok(done.rows_affected() == 1)
@@ -104,7 +104,7 @@ impl TokenStore for SqliteStore {
         .bind(to_ms(tokens.access_expires_at))
         .bind(source.as_str())
         .bind(to_ms(now))
-        .fetch_one(&self.writer)
+        .fetch_one(&mut *self.write_conn().await?)
         .await
         .context("saving the Zalo tokens")?;
         Ok(version)
@@ -118,7 +118,7 @@ impl TokenStore for SqliteStore {
         .bind(holder)
         .bind(to_ms(until))
         .bind(to_ms(now))
-        .execute(&self.writer)
+        .execute(&mut *self.write_conn().await?)
         .await
         .context("claiming the Zalo token refresh lease")?;
         Ok(done.rows_affected() == 1)
@@ -130,7 +130,7 @@ impl TokenStore for SqliteStore {
               WHERE id = 1 AND refresh_holder = ?1",
         )
         .bind(holder)
-        .execute(&self.writer)
+        .execute(&mut *self.write_conn().await?)
         .await
         .context("releasing the Zalo token refresh lease")?;
         Ok(())
@@ -141,7 +141,7 @@ impl TokenStore for SqliteStore {
             .bind(to_ms(failure.at))
             .bind(failure.code)
             .bind(&failure.message)
-            .execute(&self.writer)
+            .execute(&mut *self.write_conn().await?)
             .await
             .context("recording a failed Zalo token refresh")?;
         Ok(())
@@ -199,7 +199,7 @@ impl TokenStore for SqliteStore {
         )
         .bind(to_ms(now))
         .bind(state)
-        .fetch_optional(&self.writer)
+        .fetch_optional(&mut *self.write_conn().await?)
         .await
         .context("taking a pending OAuth authorisation")?;
         Ok(row.map(Into::into))
