@@ -104,6 +104,7 @@ pub async fn run(mut config: Config) -> anyhow::Result<()> {
     println!("  Surveys: upload a dossier CSV in the console (Khảo sát › Nhập hồ sơ từ tệp, as dieuphoi.snv)");
     println!("  or run `tongdai dossiers import FILE.csv` in another terminal —");
     println!("  in the demo a survey is sent 30 s after a dossier's completion time.");
+    println!("  Statistics (figures, charts, XLSX/CSV downloads): {base}/console/stats (as lanhdao).");
     println!("  Stop with Ctrl-C.");
     println!();
     let routes = axum::Router::new().nest("/sim", sim.router());

@@ -1,6 +1,8 @@
 //! File downloads from the console: a response whose body is read from an open file on a
 //! blocking thread in chunks and handed to the connection through a small channel, so a large
-//! export never sits in memory and never blocks the async runtime.
+//! export never sits in memory and never blocks the async runtime. The response can hold a value
+//! (an export's slot) until its body is sent or dropped; a `HEAD` answer has the same headers and
+//! no body.
 
 use std::io::Read as _;
 use std::pin::Pin;
@@ -21,6 +23,8 @@ const CHUNKS_AHEAD: usize = 4;
 /// A body fed by the reading thread.
 struct ChannelBody {
     chunks: mpsc::Receiver<std::io::Result<Bytes>>,
+    /// Dropped with the body: when the connection has taken the last chunk or went away.
+    _held: Box<dyn std::any::Any + Send>,
 }
 
 impl http_body::Body for ChannelBody {
@@ -36,8 +40,8 @@ impl http_body::Body for ChannelBody {
 }
 
 /// Reads `file` to its end on a blocking thread, chunk by chunk, into the returned body. The
-/// file is closed when it is read or when the client goes away.
-fn file_body(mut file: std::fs::File) -> Body {
+/// file is closed when it is read or when the client goes away; `held` is dropped with the body.
+fn file_body(mut file: std::fs::File, held: Box<dyn std::any::Any + Send>) -> Body {
     let (sender, chunks) = mpsc::channel(CHUNKS_AHEAD);
     tokio::task::spawn_blocking(move || {
         let mut buffer = vec![0; CHUNK_BYTES];
@@ -53,7 +57,7 @@ fn file_body(mut file: std::fs::File) -> Body {
             }
         }
     });
-    Body::new(ChannelBody { chunks })
+    Body::new(ChannelBody { chunks, _held: held })
 }
 
 /// `Content-Disposition: attachment` with `file_name` (ASCII letters, digits, `-`, `_` and `.`
@@ -67,12 +71,28 @@ fn attachment(file_name: &str) -> HeaderValue {
         .unwrap_or_else(|_| HeaderValue::from_static("attachment"))
 }
 
-/// The download of an open file of `len` bytes.
-pub fn file_response(file: std::fs::File, len: u64, content_type: &'static str, file_name: &str) -> Response {
-    let mut response = file_body(file).into_response();
+/// The download of an open file of `len` bytes; `held` (e.g. an export's slot) is kept until the
+/// body is sent or dropped.
+pub fn file_response(
+    file: std::fs::File,
+    len: u64,
+    content_type: &'static str,
+    file_name: &str,
+    held: impl Send + 'static,
+) -> Response {
+    let mut response = file_body(file, Box::new(held)).into_response();
     let headers = response.headers_mut();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
     headers.insert(CONTENT_LENGTH, HeaderValue::from(len));
+    headers.insert(CONTENT_DISPOSITION, attachment(file_name));
+    response
+}
+
+/// The answer to `HEAD` for a download: its type and name, no body, nothing made.
+pub fn head_response(content_type: &'static str, file_name: &str) -> Response {
+    let mut response = Body::empty().into_response();
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
     headers.insert(CONTENT_DISPOSITION, attachment(file_name));
     response
 }

@@ -1,6 +1,7 @@
 //! Errors of console pages. A handler returns a [`ConsoleError`]; the console middleware turns
 //! it into a Vietnamese error page in the console's layout (403, 404, 500…). The cause of a 500
-//! is logged once, with an incident id shown to the user; it never reaches the page.
+//! is logged once, with an incident id shown to the user; it never reaches the page. A 503 (too
+//! busy) carries its `Retry-After`.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -20,6 +21,9 @@ pub enum ConsoleError {
     Csrf,
     #[error("request body too large")]
     TooLarge,
+    /// Too many of this kind of request are running; try again after this many seconds.
+    #[error("busy; retry after {retry_after_secs} s")]
+    Busy { retry_after_secs: u64 },
     /// The address's parameters are missing or invalid (the reason is logged, not shown).
     #[error("bad request: {0}")]
     BadRequest(String),
@@ -51,6 +55,8 @@ pub struct ErrorPage {
     pub status: StatusCode,
     /// The id under which a 500's cause was logged.
     pub incident: Option<String>,
+    /// Seconds for `Retry-After` (503).
+    pub retry_after_secs: Option<u64>,
 }
 
 impl ErrorPage {
@@ -65,6 +71,10 @@ impl ErrorPage {
                 ("Không tìm thấy trang", "Địa chỉ này không có trong trang quản trị. Hãy kiểm tra lại đường dẫn.")
             }
             StatusCode::PAYLOAD_TOO_LARGE => ("Dữ liệu gửi lên quá lớn", "Hãy gửi lại với nội dung ngắn hơn."),
+            StatusCode::SERVICE_UNAVAILABLE => (
+                "Hệ thống đang bận",
+                "Đang có nhiều yêu cầu tải số liệu cùng lúc nên yêu cầu của bạn chưa được thực hiện. Hãy thử lại sau ít phút.",
+            ),
             StatusCode::BAD_REQUEST => (
                 "Yêu cầu không hợp lệ",
                 "Địa chỉ thiếu tham số hoặc có tham số không hợp lệ. Hãy quay lại trang trước và chọn lại.",
@@ -84,10 +94,15 @@ pub struct CsrfRejected;
 
 impl IntoResponse for ConsoleError {
     fn into_response(self) -> Response {
+        let mut retry_after_secs = None;
         let (status, incident) = match &self {
             Self::Forbidden | Self::Csrf => (StatusCode::FORBIDDEN, None),
             Self::NotFound => (StatusCode::NOT_FOUND, None),
             Self::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, None),
+            Self::Busy { retry_after_secs: secs } => {
+                retry_after_secs = Some(*secs);
+                (StatusCode::SERVICE_UNAVAILABLE, None)
+            }
             Self::BadRequest(reason) => {
                 tracing::info!(reason = %reason, "console request refused as invalid");
                 (StatusCode::BAD_REQUEST, None)
@@ -99,7 +114,7 @@ impl IntoResponse for ConsoleError {
             }
         };
         let mut response = (status, status.canonical_reason().unwrap_or("error")).into_response();
-        response.extensions_mut().insert(ErrorPage { status, incident });
+        response.extensions_mut().insert(ErrorPage { status, incident, retry_after_secs });
         if matches!(self, Self::Csrf) {
             response.extensions_mut().insert(CsrfRejected);
         }

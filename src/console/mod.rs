@@ -22,6 +22,7 @@ pub mod cli;
 pub mod demo;
 pub mod download;
 pub mod error;
+pub mod export_slots;
 pub mod multipart;
 mod pages;
 pub mod paths;
@@ -92,11 +93,12 @@ pub fn router(state: AppState) -> Router<AppState> {
             )),
         )
         .route("/console/surveys/imports/{id}", get(pages::survey_imports::show))
-        .route(paths::STATS_EXPORT, get(pages::stats_export::download))
+        .route(paths::STATS_EXPORT, get(pages::stats_export::download).head(pages::stats_export::head))
         .route(paths::STATS, get(pages::stats::show))
         .route("/console/{*rest}", any(pages::not_found))
         .layer(Extension(pages::tickets::TicketDesk::from_state(&state)))
         .layer(Extension(pages::chats::ChatDesk::from_state(&state)))
+        .layer(Extension(export_slots::ExportSlots::new(state.config.stats.max_concurrent_exports)))
         .layer(middleware::from_fn_with_state(state, request::guard));
     Router::new()
         .route(paths::STYLESHEET, get(assets::stylesheet))

@@ -145,13 +145,17 @@ fn error_page(state: &AppState, session: Option<&ActiveSession>, page: &ErrorPag
     };
     let mut view = ErrorView::new(chrome, page, csrf);
     view.chrome.title = view.heading.to_owned();
-    match view.render() {
+    let mut response = match view.render() {
         Ok(html) => (page.status, Html(html)).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "rendering the console's error page failed");
             (page.status, page.text().0).into_response()
         }
+    };
+    if let Some(secs) = page.retry_after_secs {
+        response.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(secs));
     }
+    response
 }
 
 async fn guarded(

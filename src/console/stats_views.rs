@@ -49,14 +49,20 @@ pub struct Cell {
     pub href: Option<String>,
     /// Right-aligned figure.
     pub num: bool,
+    /// A name or wording that must keep a readable width (the table scrolls instead).
+    pub long: bool,
 }
 
 fn text(value: impl Into<String>) -> Cell {
-    Cell { text: value.into(), href: None, num: false }
+    Cell { text: value.into(), href: None, num: false, long: false }
+}
+
+fn long(value: impl Into<String>) -> Cell {
+    Cell { long: true, ..text(value) }
 }
 
 fn num(value: impl Into<String>) -> Cell {
-    Cell { text: value.into(), href: None, num: true }
+    Cell { num: true, ..text(value) }
 }
 
 /// A chart with its heading, an optional note and its figures as a table.
@@ -288,7 +294,7 @@ fn agencies_chart(all: &[GroupOut], ranked: &Ranked<GroupOut>, form: &StatsForm)
             let mut pairs: Vec<(&str, Option<&str>)> = params.iter().map(|(k, v)| (*k, Some(v.as_str()))).collect();
             pairs.push(("agency", Some(g.key.as_str())));
             vec![
-                Cell { text: g.name.clone(), href: Some(paths::with_query(paths::STATS, &pairs)), num: false },
+                Cell { href: Some(paths::with_query(paths::STATS, &pairs)), ..long(g.name.clone()) },
                 text(g.key.clone()),
                 num(percent(g.overall.index, 2)),
                 num(count(g.responses)),
@@ -325,7 +331,7 @@ fn lowest_chart(dashboard: &Dashboard) -> ChartView {
         .map(|q| {
             vec![
                 text(q.code.clone()),
-                text(q.text.clone()),
+                long(q.text.clone()),
                 num(percent(q.satisfied_pct, 2)),
                 num(q.margin_of_error.map_or_else(|| "—".to_owned(), |m| format!("±{}", decimal(m, 2)))),
                 num(count(q.n)),
@@ -361,7 +367,7 @@ fn response_rate_chart(ranked: &Ranked<GroupOut>) -> ChartView {
         .shown
         .iter()
         .map(|g| {
-            vec![text(g.name.clone()), num(count(g.sent)), num(count(g.responses)), num(percent(g.response_rate, 2))]
+            vec![long(g.name.clone()), num(count(g.sent)), num(count(g.responses)), num(percent(g.response_rate, 2))]
         })
         .collect();
     ChartView {
@@ -426,7 +432,7 @@ fn ticket_view(summary: &TicketSummary) -> TicketView {
     let title = "Phản ánh, kiến nghị tiếp nhận theo nhánh";
     let svg = bar_chart(&BarChart { id: "chart-branches", title, bars: &bars, max: None, color: TICKETS });
     let rows =
-        summary.branches.iter().map(|b| vec![text(format!("{}. {}", b.key, b.name)), num(count(b.count))]).collect();
+        summary.branches.iter().map(|b| vec![long(format!("{}. {}", b.key, b.name)), num(count(b.count))]).collect();
     let chart = ChartView {
         id: "chart-branches",
         heading: "Theo nhánh".to_owned(),

@@ -3,7 +3,10 @@
 //! anonymised raw answers). The XLSX is written by a blocking thread while the raw answers are
 //! read page by page on the async side, so neither memory nor the runtime's threads grow with the
 //! data. The caller's scope must already be applied to the query
-//! ([`crate::stats::scope::StatsScope::restrict`]).
+//! ([`crate::stats::scope::StatsScope::restrict`]). A download's file is written as
+//! `thong-ke-….part` in the exports folder and deleted once opened; names a crash left behind
+//! are swept by the next download (those untouched for [`STALE_PART_AGE`], so another instance
+//! sharing the folder keeps its file). The workbook writer's own temporary files have no name.
 
 use std::path::{Path, PathBuf};
 
@@ -21,6 +24,11 @@ use crate::surveys::definition::SurveyCatalog;
 
 /// Raw-row batches waiting for the workbook writer.
 const QUEUED_PAGES: usize = 2;
+/// A `.part` file not written to for this long belongs to no running export.
+pub const STALE_PART_AGE: std::time::Duration = std::time::Duration::from_secs(3600);
+/// Start and end of the names of a download's temporary files.
+const PART_PREFIX: &str = "thong-ke-";
+const PART_SUFFIX: &str = ".part";
 
 /// The file formats of an export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -144,7 +152,11 @@ pub async fn export_to_temp_file(
     dir: &Path,
 ) -> Result<ExportedFile, ExportError> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let path = dir.join(format!("thong-ke-{:016x}.{}.part", rand::random::<u64>(), format.as_str()));
+    let swept = remove_stale_parts(dir, job.generated_at.into());
+    if swept > 0 {
+        tracing::info!(dir = %dir.display(), files = swept, "removed exports' temporary files left by a crash");
+    }
+    let path = dir.join(format!("{PART_PREFIX}{:016x}.{}{PART_SUFFIX}", rand::random::<u64>(), format.as_str()));
     let written = export_to_file(job, format, &path, &|_, _| {}).await;
     let opened = written.and_then(|outcome| {
         let file = std::fs::File::open(&path).with_context(|| format!("opening {}", path.display()))?;
@@ -157,6 +169,35 @@ pub async fn export_to_temp_file(
         }
     }
     opened
+}
+
+/// Deletes the `thong-ke-….part` files in `dir` last written [`STALE_PART_AGE`] or more before
+/// `now` (left by a crash; a running export writes its file and deletes its name within moments;
+/// a file dated after `now` is kept).
+/// Returns how many were deleted; a file that cannot be read or deleted is logged and left.
+pub fn remove_stale_parts(dir: &Path, now: std::time::SystemTime) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else { return 0 };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if !(name.starts_with(PART_PREFIX) && name.ends_with(PART_SUFFIX)) {
+            continue;
+        }
+        let modified = entry.metadata().and_then(|m| m.modified());
+        let stale = modified.is_ok_and(|at| now.duration_since(at).is_ok_and(|age| age >= STALE_PART_AGE));
+        if !stale {
+            continue;
+        }
+        match std::fs::remove_file(entry.path()) {
+            Ok(()) => removed += 1,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                tracing::warn!(path = %entry.path().display(), error = %e, "could not delete a stale export file");
+            }
+        }
+    }
+    removed
 }
 
 /// The breakdowns of an XLSX: the asked grouping, else every dimension.
@@ -259,5 +300,40 @@ mod tests {
         assert_eq!(breakdowns(&query).len(), 7);
         let details = audit_details(&query, ExportFormat::Csv, &ExportOutcome::default());
         assert_eq!((details["format"].as_str(), details["agency"].is_null()), (Some("csv"), true));
+    }
+
+    #[test]
+    fn stale_part_files_are_swept_and_others_kept() {
+        let dir = std::env::temp_dir().join(format!("tongdai_parts_{:016x}", rand::random::<u64>()));
+        std::fs::create_dir_all(&dir).expect("a folder");
+        let now = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_800_000_000);
+        let old = now - STALE_PART_AGE - std::time::Duration::from_secs(60);
+        let file = |name: &str, modified: std::time::SystemTime| {
+            let file = std::fs::File::create(dir.join(name)).expect("a file");
+            file.set_modified(modified).expect("mtime");
+        };
+        file("thong-ke-00000000000000aa.xlsx.part", old);
+        file("thong-ke-00000000000000bb.csv.part", old);
+        file("thong-ke-00000000000000cc.xlsx.part", now - std::time::Duration::from_secs(60));
+        file("thong-ke-00000000000000dd.csv.part", now + std::time::Duration::from_secs(60));
+        file("bao-cao.xlsx.part", old);
+        file("thong-ke-sipas.xlsx", old);
+        assert_eq!(remove_stale_parts(&dir, now), 2);
+        let mut left: Vec<String> = std::fs::read_dir(&dir)
+            .expect("listing")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(
+            left,
+            [
+                "bao-cao.xlsx.part",
+                "thong-ke-00000000000000cc.xlsx.part",
+                "thong-ke-00000000000000dd.csv.part",
+                "thong-ke-sipas.xlsx"
+            ]
+        );
+        assert_eq!(remove_stale_parts(&dir.join("none"), now), 0);
+        std::fs::remove_dir_all(&dir).expect("cleaned up");
     }
 }

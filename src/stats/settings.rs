@@ -1,8 +1,9 @@
 //! The `[stats]` configuration section: the aggregation rules of the satisfaction indices (the
 //! official weights are unverified, so they are configuration; the defaults are the published
 //! reports' convention) and which agencies of the one-stop system belong to each department (what
-//! a department's users see of the survey figures). Which answers count as satisfied is set per
-//! scale in the survey definitions (`satisfied` in scales.toml, see `survey.definitions_dir`).
+//! a department's users see of the survey figures), and how many statistics downloads the console
+//! makes at once. Which answers count as satisfied is set per scale in the survey definitions
+//! (`satisfied` in scales.toml, see `survey.definitions_dir`).
 
 use serde::{Deserialize, Serialize};
 
@@ -41,7 +42,13 @@ pub struct StatsConfig {
     /// Survey figures of a department's users and department-bound API keys are limited to these
     /// agencies; a department not listed sees no survey figures (its complaint figures still show).
     pub department_agencies: Vec<DepartmentAgencies>,
+    /// Statistics downloads (`/console/stats/export`) one process makes at once; one more is
+    /// answered 503 with `Retry-After` instead of waiting.
+    pub max_concurrent_exports: usize,
 }
+
+/// Default of `stats.max_concurrent_exports`.
+pub const DEFAULT_MAX_CONCURRENT_EXPORTS: usize = 2;
 
 impl Default for StatsConfig {
     fn default() -> Self {
@@ -52,6 +59,7 @@ impl Default for StatsConfig {
             confidence_z: rules.z,
             element_weights: Vec::new(),
             department_agencies: Vec::new(),
+            max_concurrent_exports: DEFAULT_MAX_CONCURRENT_EXPORTS,
         }
     }
 }
@@ -95,6 +103,9 @@ impl StatsConfig {
                 ));
             }
         }
+        if self.max_concurrent_exports == 0 {
+            problems.push("`stats.max_concurrent_exports`: must be at least 1 (no download could run)".to_owned());
+        }
         let mut seen = std::collections::BTreeSet::new();
         for entry in &self.department_agencies {
             if entry.department.trim().is_empty() {
@@ -133,6 +144,15 @@ mod tests {
         assert_eq!(rules.element_weights.into_iter().collect::<Vec<_>>(), [("YT1".to_owned(), 2.0)]);
         let bad = StatsConfig { confidence_z: 0.0, ..StatsConfig::default() };
         assert_eq!(bad.problems().len(), 1);
+    }
+
+    #[test]
+    fn export_slots_default_to_two_and_none_is_refused() {
+        assert_eq!(StatsConfig::default().max_concurrent_exports, 2);
+        let config: StatsConfig = toml::from_str("max_concurrent_exports = 5").expect("valid");
+        assert_eq!(config.max_concurrent_exports, 5);
+        let none = StatsConfig { max_concurrent_exports: 0, ..StatsConfig::default() };
+        assert!(none.problems()[0].contains("`stats.max_concurrent_exports`"), "{:?}", none.problems());
     }
 
     #[test]

@@ -4,8 +4,13 @@
 //! the department's officer signs in, opens the ticket from the inbox and replies; the reply
 //! arrives in the citizen's chat (checked through the simulator and on its /sim page). Then the
 //! coordinating office uploads dossier files (one refused with its report, one imported) and
-//! reads the survey pages. Screenshots of the main pages at 1366×768 and 390 px wide are saved
-//! under `target/screenshots/` for people to look at.
+//! reads the survey pages. The surveys of the imported dossiers go out (ZNS with the web form's
+//! link); three citizens answer on the form; a leader opens the statistics, narrows the period
+//! with the filter form, sees the overall index, the element names and indices and the response
+//! rate equal to `GET /api/v1/stats/surveys` for the same request, nothing wider than a phone,
+//! and downloads the CSV (a real download through Chromium) whose figures equal the API's.
+//! Screenshots of the main pages at 1366×768 and 390 px wide are saved under
+//! `target/screenshots/` for people to look at.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -282,7 +287,8 @@ async fn an_officer_answers_a_complaint_in_the_browser_and_the_citizen_receives_
     shots(&browser, "07-survey-upload", true).await;
     browser.send_keys(&browser.find("#f-file").await, bad_file.to_str().unwrap()).await;
     browser.click(&browser.find(".upload-form button[type=submit]").await).await;
-    let refused = browser.wait_for_text("không nhập hồ sơ nào", "the refusal with its report").await;
+    // (The upload page's own explanation also says "không nhập hồ sơ nào": wait for the report.)
+    let refused = browser.wait_for_text("Tệp có 2 lỗi", "the refusal with its report").await;
     assert!(refused.contains("Tệp có 2 lỗi") && refused.contains("G (Cấp)"), "{refused}");
     shots(&browser, "08-survey-import-refused", true).await;
 
@@ -309,8 +315,214 @@ async fn an_officer_answers_a_complaint_in_the_browser_and_the_citizen_receives_
     let overview = browser.wait_for_text("Theo tình trạng khảo sát", "the survey overview").await;
     assert!(overview.to_lowercase().contains("hồ sơ đã nhận"), "{overview}");
     shots(&browser, "12-survey-overview", true).await;
+    sign_out(&browser).await;
+
+    // The surveys of the imported dossiers go out by ZNS with the web form's link; three citizens
+    // answer on the form, then a leader reads the figures and downloads them.
+    answer_three_surveys(&service, &browser).await;
+    let viewer_password = service.account("lanhdao", Role::Viewer, None, "Lãnh đạo UBND tỉnh").await;
+    sign_in(&browser, &base, "lanhdao", &viewer_password).await;
+    read_the_statistics(&browser, &base, now).await;
 
     browser.quit().await;
     drop(driver);
     service.stop().await;
+}
+
+/// The web-form links the survey templates carried so far, one per phone.
+fn survey_links(sim: &Simulator) -> Vec<String> {
+    let mut links: Vec<String> = sim
+        .template_sends()
+        .iter()
+        .filter(|s| s.channel == tongdai::sim::TemplateChannel::Phone)
+        .filter_map(|s| s.template_data["link"].as_str().map(str::to_owned))
+        .collect();
+    links.dedup();
+    links
+}
+
+/// Three citizens open their survey link (one on a phone) and answer every question of the
+/// SIPAS form: all "rất hài lòng", all "hài lòng", and alternately "không hài lòng" and
+/// "rất hài lòng" (option indices of each question's radio buttons, in the form's order).
+async fn answer_three_surveys(service: &Service, browser: &Session) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let links = loop {
+        let links = survey_links(&service.sim);
+        if links.len() >= 3 {
+            break links;
+        }
+        assert!(Instant::now() < deadline, "the surveys did not go out: {:?}", service.sim.template_sends());
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    for (i, link) in links.iter().take(3).enumerate() {
+        assert!(link.starts_with(&format!("{}/s/", service.base)), "{link}");
+        if i == 0 {
+            browser.set_window_size(PHONE.0, PHONE.1).await;
+        }
+        browser.goto(link).await;
+        browser.wait_for_text("Gửi đánh giá", "the survey web form").await;
+        let picks = match i {
+            0 => "[4]",
+            1 => "[3]",
+            _ => "[1, 4]",
+        };
+        let chosen = browser
+            .execute(&format!(
+                "const picks = {picks}; const groups = new Map();
+                 for (const r of document.querySelectorAll('input[type=radio]')) {{
+                   if (!groups.has(r.name)) groups.set(r.name, []);
+                   groups.get(r.name).push(r);
+                 }}
+                 let i = 0;
+                 for (const radios of groups.values()) {{
+                   radios[Math.min(picks[i % picks.length], radios.length - 1)].click();
+                   i += 1;
+                 }}
+                 return i;"
+            ))
+            .await;
+        assert!(chosen.as_u64().unwrap_or(0) >= 19, "every question of the form: {chosen}");
+        if i == 0 {
+            browser
+                .full_page_screenshot(&screenshot_dir().join("13-survey-form-phone.png"), PHONE.0, PHONE.1, 8000)
+                .await;
+        }
+        browser.click(&browser.find("form button[type=submit]").await).await;
+        browser.wait_for_text("Đánh giá của Ông/Bà đã được ghi nhận", "the thanks after the form").await;
+        if i == 0 {
+            browser.set_window_size(DESKTOP.0, DESKTOP.1).await;
+        }
+    }
+}
+
+/// The text of the first element matching `css` (`textContent`, non-breaking spaces kept).
+async fn text_of(browser: &Session, css: &str) -> String {
+    let script = format!(
+        "const e = document.querySelector({}); return e ? e.textContent.trim() : null;",
+        serde_json::json!(css)
+    );
+    match browser.execute(&script).await {
+        serde_json::Value::String(text) => text,
+        other => panic!("no `{css}` on the page ({other}):\n{}", browser.page_text().await),
+    }
+}
+
+/// What the statistics API answers for `query` with the browser's session (the console's pages
+/// may not call the API from scripts: their content security policy allows no connections).
+async fn api_report(browser: &Session, base: &str, query: &str) -> serde_json::Value {
+    let session = browser.cookie("tongdai_session").await.expect("signed in");
+    let reply = reqwest::Client::new()
+        .get(format!("{base}/api/v1/stats/surveys?{query}"))
+        .header(reqwest::header::COOKIE, format!("tongdai_session={session}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), reqwest::StatusCode::OK, "GET /api/v1/stats/surveys?{query}");
+    reply.json().await.unwrap()
+}
+
+/// How the page writes a percentage: `81,58 %` with a non-breaking space, `—` without a figure.
+fn page_percent(value: &serde_json::Value, decimals: usize) -> String {
+    value
+        .as_f64()
+        .map_or_else(|| "—".to_owned(), |v| format!("{}\u{a0}%", tongdai::stats::charts::decimal(v, decimals)))
+}
+
+/// How the CSV writes a figure: 2 decimals with a point, empty without a figure.
+fn csv_decimal(value: &serde_json::Value) -> String {
+    value.as_f64().map(|v| format!("{v:.2}")).unwrap_or_default()
+}
+
+/// The leader opens the statistics from the navigation, narrows the period with the filter form,
+/// checks the figures against the API, takes the screenshots and downloads the CSV.
+async fn read_the_statistics(browser: &Session, base: &str, now: chrono::DateTime<chrono::Utc>) {
+    browser.click(&browser.find(r#".nav-link[href="/console/stats"]"#).await).await;
+    browser.wait_for_text("Mức độ hài lòng", "the statistics page").await;
+    // Dossiers completed in the last 60 days, local dates (the imported ones end 35 days back).
+    let local = |t: chrono::DateTime<chrono::Utc>| t.with_timezone(&chrono_tz::Asia::Ho_Chi_Minh).date_naive();
+    let (from, to) = (local(now - chrono::Duration::days(60)), local(now));
+    browser
+        .execute(&format!(
+            "document.getElementById('f-from').value = '{from}'; document.getElementById('f-to').value = '{to}';"
+        ))
+        .await;
+    browser.click(&browser.find(".stats-filters button[type=submit]").await).await;
+    let period = format!("hồ sơ hoàn thành từ {} đến {}", from.format("%d/%m/%Y"), to.format("%d/%m/%Y"));
+    let page = browser.wait_for_text(&period, "the figures of the chosen period").await;
+    assert!(page.contains("Tải tệp CSV"), "{page}");
+    let url = browser.current_url().await;
+    assert!(url.contains(&format!("from={from}")) && url.contains(&format!("to={to}")), "{url}");
+    let query = format!("survey=sipas-2022-service&from={from}&to={to}");
+    let report = api_report(browser, base, &query).await;
+    assert_eq!(report["responses"], 3, "the three forms: {report}");
+    assert!(report["sent"].as_i64().unwrap() >= 3, "{report}");
+
+    // The cards equal the API's figures; the element names are shown with their indices.
+    assert_eq!(text_of(browser, "#kpi-index dd").await, page_percent(&report["overall"]["index"], 2));
+    assert_ne!(text_of(browser, "#kpi-index dd").await, "—");
+    assert_eq!(text_of(browser, "#kpi-response-rate dd").await, page_percent(&report["response_rate"], 2));
+    assert_eq!(text_of(browser, "#kpi-responses dd").await, "3");
+    let elements = report["elements"].as_array().unwrap();
+    assert!(elements.len() >= 5, "{report}");
+    for element in elements {
+        let code = element["code"].as_str().unwrap();
+        let name = element["name"].as_str().unwrap();
+        assert_eq!(text_of(browser, &format!("#kpi-element-{code} dt")).await, name);
+        assert_eq!(text_of(browser, &format!("#kpi-element-{code} dd")).await, page_percent(&element["index"], 2));
+        assert!(page.contains(name), "{name}");
+    }
+    let detail = text_of(browser, "#kpi-response-rate .kpi-detail").await;
+    assert!(detail.contains(&format!("3 / {} phiếu đã gửi", report["sent"])), "{detail}");
+    // The charts are drawn from the same answers: the agencies of the answered dossiers get bars,
+    // this month a point of the trend.
+    let bars = browser
+        .execute(
+            "const svg = document.getElementById('chart-agencies-title').closest('svg');
+             return [svg.querySelectorAll('.chart-bar').length, svg.textContent];",
+        )
+        .await;
+    assert!(bars[0].as_u64().unwrap() >= 1, "{bars}");
+    let trend = text_of(browser, "#chart-trend-desc").await;
+    assert!(!trend.contains("Chưa có dữ liệu"), "{trend}");
+    shots(browser, "14-stats", false).await;
+    browser.full_page_screenshot(&screenshot_dir().join("14-stats-phone.png"), PHONE.0, PHONE.1, 12000).await;
+    browser.set_window_size(DESKTOP.0, DESKTOP.1).await;
+    // Nothing on the phone is wider than the screen: wide tables and charts stay in their boxes.
+    browser.set_window_size(PHONE.0, PHONE.1).await;
+    let overflow = browser
+        .execute("document.querySelectorAll('details').forEach(d => d.open = true); return document.documentElement.scrollWidth;")
+        .await;
+    browser.full_page_screenshot(&screenshot_dir().join("15-stats-tables-phone.png"), PHONE.0, PHONE.1, 12000).await;
+    browser.set_window_size(DESKTOP.0, DESKTOP.1).await;
+    assert!(overflow.as_u64().unwrap_or(u64::MAX) <= u64::from(PHONE.0), "the page is wider than a phone: {overflow}");
+
+    // The download without grouping: one row per question, the API's figures.
+    let downloads = browser.downloads();
+    browser.execute("document.getElementById('e-group').value = '';").await;
+    browser.click(&browser.find(r#".export-form button[value="csv"]"#).await).await;
+    let file = browser.wait_for_download(".csv").await;
+    let name = file.file_name().unwrap().to_string_lossy().into_owned();
+    assert_eq!(name, format!("thong-ke-sipas-2022-service-{from}-{to}.csv"), "in {}", downloads.display());
+    let bytes = std::fs::read(&file).unwrap();
+    assert!(bytes.starts_with(&[0xEF, 0xBB, 0xBF]), "UTF-8 BOM for Excel");
+    let mut reader = csv::Reader::from_reader(&bytes[3..]);
+    let headers = reader.headers().unwrap().clone();
+    let at = |title: &str| headers.iter().position(|h| h == title).unwrap_or_else(|| panic!("column {title}"));
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let questions = report["questions"].as_array().unwrap();
+    assert_eq!(rows.len(), questions.len());
+    for (row, question) in rows.iter().zip(questions) {
+        assert_eq!(&row[at("Mã câu hỏi")], question["code"].as_str().unwrap());
+        assert_eq!(&row[at("Tên nhóm")], "Toàn bộ");
+        assert_eq!(row[at("Số trả lời hợp lệ")], question["n"].to_string());
+        assert_eq!(row[at("Tỷ lệ hài lòng (%)")], csv_decimal(&question["satisfied_pct"]));
+        assert_eq!(row[at("Chỉ số chung (%)")], csv_decimal(&report["overall"]["index"]));
+        assert_eq!(row[at("Phiếu đã gửi")], report["sent"].to_string());
+        assert_eq!(&row[at("Phiếu trả lời")], "3");
+        assert_eq!(row[at("Tỷ lệ phản hồi (%)")], csv_decimal(&report["response_rate"]));
+        if let Some(element) = elements.iter().find(|e| e["code"] == question["element"]) {
+            assert_eq!(&row[at("Yếu tố")], element["name"].as_str().unwrap());
+            assert_eq!(row[at("Chỉ số yếu tố (%)")], csv_decimal(&element["index"]));
+        }
+    }
 }

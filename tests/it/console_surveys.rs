@@ -134,6 +134,18 @@ impl Harness {
         }
     }
 
+    /// The router's answer to `method path` with its body not read yet: a download keeps what it
+    /// holds (its export slot) until the body is read or dropped.
+    pub(crate) async fn unread(
+        &self,
+        method: axum::http::Method,
+        path: &str,
+        cookie: &str,
+    ) -> axum::response::Response {
+        let request = Request::builder().method(method).uri(path).header(header::COOKIE, cookie);
+        self.router.clone().oneshot(request.body(Body::empty()).unwrap()).await.unwrap()
+    }
+
     pub(crate) async fn get(&self, path: &str, cookie: Option<&str>) -> Reply {
         let mut request = Request::get(path);
         if let Some(cookie) = cookie {

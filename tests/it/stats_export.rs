@@ -4,7 +4,9 @@
 //! query, one raw row per answered dossier without dossier code or contact, suggestions without
 //! phone numbers or e-mails), the CSV read back with the csv crate, `stats export --format xlsx`,
 //! and the console download (a coordinator's file, a department viewer's file holding only its
-//! agencies and 403 outside them, 400 for bad parameters, the audit entry, no file left behind).
+//! agencies and 403 outside them, 400 for bad parameters, the audit entry, no file left behind;
+//! at most `stats.max_concurrent_exports` at once, 503 with `Retry-After` beyond; `HEAD` answers
+//! the headers without making a file).
 
 use std::io::Cursor;
 
@@ -495,7 +497,95 @@ async fn stats_console_download(db: TestDb) {
     let _ = std::fs::remove_dir_all(&data);
 }
 
-on_both_backends!(stats_raw_answer_pages, stats_xlsx_workbook, stats_console_download);
+/// At most `stats.max_concurrent_exports` downloads at once: two downloads whose files are not
+/// read yet hold both slots; a third is turned away at once (503, `Retry-After`, the Vietnamese
+/// page, no audit entry); once one is dropped and the other read to its end, downloads start
+/// again. `HEAD` makes no export: it answers while every slot is taken, with the type and name of
+/// the file and no body, checks the request as GET does, and leaves no audit entry or file.
+async fn stats_export_slots_and_head(db: TestDb) {
+    use axum::http::Method;
+    use http_body_util::BodyExt as _;
+
+    seed(&db).await;
+    let data = tempdir("export_slots");
+    let mut config = Config::default();
+    config.general.data_dir = data.display().to_string();
+    config.stats.max_concurrent_exports = 2;
+    config.stats.department_agencies =
+        vec![DepartmentAgencies { department: "STP".into(), agencies: vec!["H27.01".into()] }];
+    let h = Harness::with_config(db, config);
+    let coordinator = h.user("dieu.phoi", Role::Coordinator, None).await;
+    let viewer = h.user("stp.xem", Role::Viewer, Some("STP")).await;
+    let xlsx = format!("/console/stats/export?{BASE}&group_by=agency&format=xlsx");
+    let csv = format!("/console/stats/export?{BASE}&group_by=agency&format=csv");
+
+    let first = h.unread(Method::GET, &xlsx, &coordinator.cookie).await;
+    assert_eq!(first.status(), StatusCode::OK);
+    let second = h.unread(Method::GET, &csv, &viewer.cookie).await;
+    assert_eq!(second.status(), StatusCode::OK);
+    for (path, cookie) in [(&xlsx, &coordinator.cookie), (&csv, &viewer.cookie)] {
+        let busy = h.get(path, Some(cookie)).await;
+        assert_eq!(busy.status, StatusCode::SERVICE_UNAVAILABLE, "{}", busy.body);
+        assert_eq!(busy.headers[header::RETRY_AFTER], "30");
+        assert!(
+            busy.body.contains("Hệ thống đang bận") && busy.body.contains("Hãy thử lại sau ít phút"),
+            "{}",
+            busy.body
+        );
+    }
+    assert_eq!(h.audit(AuditAction::StatsExported).await.len(), 2, "the refused downloads are not audited");
+
+    // HEAD while both slots are taken: the headers, nothing made.
+    let head = h.unread(Method::HEAD, &xlsx, &coordinator.cookie).await;
+    assert_eq!(head.status(), StatusCode::OK);
+    assert_eq!(head.headers()[header::CONTENT_TYPE], ExportFormat::Xlsx.content_type());
+    assert_eq!(
+        head.headers()[header::CONTENT_DISPOSITION],
+        "attachment; filename=\"thong-ke-sipas-2017-2026-01-01-2026-02-28.xlsx\""
+    );
+    assert!(head.into_body().collect().await.unwrap().to_bytes().is_empty());
+    let checked = [
+        (format!("/console/stats/export?{BASE}&format=pdf"), &coordinator.cookie, StatusCode::BAD_REQUEST),
+        (
+            "/console/stats/export?survey=khong-co&from=2026-01-01&to=2026-02-28".to_owned(),
+            &coordinator.cookie,
+            StatusCode::BAD_REQUEST,
+        ),
+        (format!("/console/stats/export?{BASE}&agency=H27.12"), &viewer.cookie, StatusCode::FORBIDDEN),
+    ];
+    for (path, cookie, status) in checked {
+        assert_eq!(h.unread(Method::HEAD, &path, cookie).await.status(), status, "HEAD {path}");
+    }
+    let anonymous = h.unread(Method::HEAD, &xlsx, "tongdai_session=nope").await;
+    assert!(anonymous.headers()[header::LOCATION].to_str().unwrap().starts_with("/console/login"));
+    assert_eq!(h.audit(AuditAction::StatsExported).await.len(), 2, "HEAD makes no export");
+
+    // A slot comes back when a download is dropped (client gone) or read to its end.
+    drop(first);
+    let third = h.get(&xlsx, Some(&coordinator.cookie)).await;
+    assert_eq!(third.status, StatusCode::OK, "{}", third.body);
+    check_breakdown(
+        sheet(&read_workbook(&third.bytes), "Theo cơ quan"),
+        &serde_json::from_slice::<Value>(
+            &h.get(&format!("/api/v1/stats/surveys?{BASE}&group_by=agency"), Some(&coordinator.cookie)).await.bytes,
+        )
+        .unwrap(),
+        false,
+    );
+    let bytes = second.into_body().collect().await.unwrap().to_bytes();
+    let own = h.get(&format!("/api/v1/stats/surveys?{BASE}&group_by=agency"), Some(&viewer.cookie)).await;
+    check_csv(&bytes, &serde_json::from_slice(&own.bytes).unwrap());
+    let (a, b) =
+        (h.unread(Method::GET, &csv, &viewer.cookie).await, h.unread(Method::GET, &xlsx, &coordinator.cookie).await);
+    assert_eq!((a.status(), b.status()), (StatusCode::OK, StatusCode::OK), "both slots free again");
+    drop((a, b));
+    assert_eq!(h.audit(AuditAction::StatsExported).await.len(), 5);
+    let left: Vec<_> = std::fs::read_dir(data.join("exports")).unwrap().collect();
+    assert!(left.is_empty(), "temporary files are deleted: {left:?}");
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+on_both_backends!(stats_raw_answer_pages, stats_xlsx_workbook, stats_console_download, stats_export_slots_and_head);
 
 /// `tongdai stats export --format xlsx`: the workbook, the summary line, the audit entry.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

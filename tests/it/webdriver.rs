@@ -1,6 +1,7 @@
 //! A minimal W3C WebDriver client over reqwest, enough to drive headless Chromium through
 //! chromedriver in the browser test: start chromedriver, open a session, navigate, find elements
-//! by CSS selector, type, click, read the page's text, run a script, resize the window, take screenshots.
+//! by CSS selector, type, click, read the page's text and cookies, run a script, resize the window, take screenshots,
+//! and collect downloads (each session saves them into its own new folder).
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -70,10 +71,17 @@ impl Driver {
 
     /// A new headless Chromium session with a window of `width`×`height`.
     pub async fn session(&self, width: u32, height: u32) -> Session {
+        let downloads = std::env::temp_dir().join(format!("tongdai_browser_downloads_{:08x}", rand::random::<u32>()));
+        std::fs::create_dir_all(&downloads).unwrap();
         let capabilities = json!({"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
             "goog:chromeOptions": {
                 "binary": chromium_path(),
+                "prefs": {
+                    "download.default_directory": downloads,
+                    "download.prompt_for_download": false,
+                    "download.directory_upgrade": true,
+                },
                 "args": [
                     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                     "--disable-extensions", "--no-first-run", "--lang=vi-VN",
@@ -87,7 +95,7 @@ impl Driver {
             .as_str()
             .unwrap_or_else(|| panic!("chromedriver could not start Chromium: {body}"))
             .to_owned();
-        Session { base: format!("{}/session/{id}", self.url), http: self.http.clone() }
+        Session { base: format!("{}/session/{id}", self.url), http: self.http.clone(), downloads }
     }
 }
 
@@ -102,6 +110,8 @@ impl Drop for Driver {
 pub struct Session {
     base: String,
     http: reqwest::Client,
+    /// Where Chromium saves downloads.
+    downloads: PathBuf,
 }
 
 /// An element found on the page.
@@ -227,7 +237,43 @@ impl Session {
         self.set_window_size(width, height).await;
     }
 
+    /// The value of the page's cookie `name` (HttpOnly ones too), if set.
+    pub async fn cookie(&self, name: &str) -> Option<String> {
+        let response = self.http.get(format!("{}/cookie/{name}", self.base)).send().await.unwrap();
+        if !response.status().is_success() {
+            return None;
+        }
+        let body: Value = response.json().await.unwrap_or_default();
+        body["value"]["value"].as_str().map(str::to_owned)
+    }
+
+    /// The folder downloads are saved in.
+    pub fn downloads(&self) -> PathBuf {
+        self.downloads.clone()
+    }
+
+    /// Waits for a finished download whose name ends with `suffix` (Chromium writes a
+    /// `.crdownload` file first and renames it when done) and returns its path.
+    pub async fn wait_for_download(&self, suffix: &str) -> PathBuf {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let names: Vec<PathBuf> =
+                std::fs::read_dir(&self.downloads).unwrap().filter_map(|e| e.ok().map(|e| e.path())).collect();
+            if let Some(done) = names.iter().find(|p| p.to_string_lossy().ends_with(suffix)) {
+                return done.clone();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no `*{suffix}` download in {} (has {names:?}); the page reads:\n{}",
+                self.downloads.display(),
+                self.page_text().await
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     pub async fn quit(self) {
         let _ = self.http.delete(&self.base).send().await;
+        let _ = std::fs::remove_dir_all(&self.downloads);
     }
 }
