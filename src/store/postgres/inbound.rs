@@ -201,9 +201,14 @@ impl InboundStore for PgStore {
 
     async fn commit_turns(&self, turns: &[TurnCommit], now: DateTime<Utc>) -> StoreResult<Vec<TurnResult>> {
         let mut tx = self.pool.begin().await.context("starting conversation turns")?;
-        let mut results = Vec::with_capacity(turns.len());
-        for turn in turns {
-            results.push(apply_turn(&mut tx, turn, now).await?);
+        // Rows and lanes are locked in citizen order, the order intake's upsert of pending
+        // counts locks them in too: two transactions never wait for each other in a circle.
+        // (A citizen's own turns keep their order: the sort is stable.)
+        let mut order: Vec<usize> = (0..turns.len()).collect();
+        order.sort_by(|&a, &b| turns[a].citizen_id.cmp(&turns[b].citizen_id));
+        let mut results = vec![TurnResult::AlreadyDone; turns.len()];
+        for position in order {
+            results[position] = apply_turn(&mut tx, &turns[position], now).await?;
         }
         tx.commit().await.context("committing conversation turns")?;
         Ok(results)
