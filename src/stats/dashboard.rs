@@ -94,8 +94,9 @@ pub async fn dashboard(
     tickets: Option<TicketSource<'_>>,
     now: DateTime<Utc>,
 ) -> Result<Dashboard, StatsError> {
-    let by_month = StatsQuery { group_by: Some(Dimension::Month), ..query.clone() };
-    let by_agency = StatsQuery { group_by: Some(Dimension::Agency), ..query.clone() };
+    let read = StatsQuery { read_at: Some(now), ..query.clone() };
+    let by_month = StatsQuery { group_by: Some(Dimension::Month), ..read.clone() };
+    let by_agency = StatsQuery { group_by: Some(Dimension::Agency), ..read };
     let ticket_query = TicketStatsQuery { from: query.from, to: query.to, group_by: None };
     let complaints = async {
         match &tickets {

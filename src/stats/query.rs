@@ -1,7 +1,7 @@
 //! The statistics request shared by the API and the CLI: survey, inclusive local dates, optional
 //! grouping and filters, parsed from `key=value` pairs with messages that say what is wrong.
 
-use chrono::{Duration, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 
 use super::model::{local_offset, Dimension, StatsFilter, StatsSlice};
 
@@ -18,6 +18,12 @@ pub struct StatsQuery {
     pub to: NaiveDate,
     pub group_by: Option<Dimension>,
     pub filter: StatsFilter,
+    /// When the figures are read (the service's clock), if the caller knows it. Answers count
+    /// at their dossier's completion, which is never in the future (dossiers completed later
+    /// than their import are refused), so a period reaching past this moment is read to the end
+    /// of its last month: the same answers, all from the monthly aggregates instead of the
+    /// raw answers of the month's first days (the dashboard's default period ends today).
+    pub read_at: Option<DateTime<Utc>>,
 }
 
 const KEYS: [&str; 9] = ["survey", "from", "to", "group_by", "agency", "level", "field", "procedure", "channel"];
@@ -73,7 +79,7 @@ impl StatsQuery {
             channel,
             agencies: None,
         };
-        Ok(Self { survey, from, to, group_by, filter })
+        Ok(Self { survey, from, to, group_by, filter, read_at: None })
     }
 
     /// The store slice: from local midnight of `from` to local midnight after `to` (exclusive).
@@ -84,14 +90,26 @@ impl StatsQuery {
                 .single()
                 .map_or_else(|| date.and_time(NaiveTime::MIN).and_utc(), |t| t.with_timezone(&Utc))
         };
+        let mut to = midnight(self.to) + Duration::days(1);
+        if self.read_at.is_some_and(|now| now < to) {
+            if let Some(next_month) = first_of_next_month(self.to) {
+                to = midnight(next_month);
+            }
+        }
         StatsSlice {
             survey_id: self.survey.clone(),
             from: midnight(self.from),
-            to: midnight(self.to) + Duration::days(1),
+            to,
             filter: self.filter.clone(),
             group_by: self.group_by,
         }
     }
+}
+
+/// The first day of the month after `date`'s.
+fn first_of_next_month(date: NaiveDate) -> Option<NaiveDate> {
+    let (year, month) = if date.month() == 12 { (date.year() + 1, 1) } else { (date.year(), date.month() + 1) };
+    NaiveDate::from_ymd_opt(year, month, 1)
 }
 
 #[cfg(test)]
@@ -117,6 +135,25 @@ mod tests {
         assert_eq!(slice.from, Utc.with_ymd_and_hms(2025, 12, 31, 17, 0, 0).single().expect("date"));
         assert_eq!(slice.to, Utc.with_ymd_and_hms(2026, 1, 31, 17, 0, 0).single().expect("date"));
         assert_eq!(slice.filter.level.as_deref(), Some("xa"));
+    }
+
+    #[test]
+    fn a_period_reaching_past_the_reading_time_reads_to_the_end_of_its_month() {
+        let query = StatsQuery::from_params(&params(&[("survey", "s"), ("from", "2025-01-15"), ("to", "2026-11-23")]))
+            .expect("valid");
+        let utc = |y, m, d, h| Utc.with_ymd_and_hms(y, m, d, h, 0, 0).single().expect("date");
+        assert_eq!(query.slice().to, utc(2026, 11, 23, 17), "without a reading time: the day after `to`");
+        let today = StatsQuery { read_at: Some(utc(2026, 11, 23, 3)), ..query.clone() };
+        assert_eq!(today.slice().to, utc(2026, 11, 30, 17), "to the end of November (local time)");
+        assert_eq!(today.slice().from, query.slice().from, "the start is not moved");
+        let later = StatsQuery { read_at: Some(utc(2026, 11, 24, 1)), ..query.clone() };
+        assert_eq!(later.slice().to, utc(2026, 11, 23, 17), "a period that is over is read as asked");
+        let december = StatsQuery {
+            to: NaiveDate::from_ymd_opt(2026, 12, 5).expect("date"),
+            read_at: Some(utc(2026, 12, 1, 0)),
+            ..query
+        };
+        assert_eq!(december.slice().to, utc(2026, 12, 31, 17), "across the year's end");
     }
 
     #[test]

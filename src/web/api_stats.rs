@@ -47,7 +47,10 @@ async fn surveys(
     reader: StatsReader,
     Query(params): Query<Vec<(String, String)>>,
 ) -> ApiResult<Json<SurveyReport>> {
-    let mut query = StatsQuery::from_params(&params).map_err(ApiError::BadRequest)?;
+    let mut query = StatsQuery {
+        read_at: Some(state.clock.now()),
+        ..StatsQuery::from_params(&params).map_err(ApiError::BadRequest)?
+    };
     reader.scope(&state.config.stats).restrict(&mut query).map_err(ApiError::Forbidden)?;
     let rules = state.config.stats.rules_for(&query.survey);
     let report = survey_report(state.store.stats.as_ref(), state.surveys.catalog(), &query, &rules).await?;

@@ -536,6 +536,21 @@ async fn compare(db: &TestDb, raw: &RawRecount, asks: &[Ask], stage: &str) -> Re
             stage,
             ask
         );
+        // Read just after the last completion, as the service reads "today": a period reaching
+        // past that moment is read to the end of its month, and no figure changes.
+        // (Answers keep their dossier's completion as it was when they were given.)
+        let completions = raw.instances.iter().map(|(d, _)| d.completed_at);
+        if let Some(latest) = completions.chain(raw.answers.iter().map(|a| a.completed_at)).max() {
+            let today = StatsQuery { read_at: Some(latest + Duration::milliseconds(1)), ..query.clone() };
+            let read_today = survey_report(stats, &catalog, &today, &rules).await.unwrap();
+            prop_assert_eq!(
+                serde_json::to_value(&read_today).unwrap(),
+                serde_json::to_value(&recomputed).unwrap(),
+                "report read at the last completion, {}: {:?}",
+                stage,
+                ask
+            );
+        }
     }
     Ok(())
 }
