@@ -149,6 +149,7 @@ impl StatsPage {
                 ("channel", "Hình thức nộp"),
                 ("month", "Tháng"),
                 ("quarter", "Quý"),
+                ("year", "Năm"),
             ],
             "agency",
         );

@@ -53,7 +53,7 @@ pub fn cells(dossier: &Dossier) -> Vec<(Cell, String)> {
             Dimension::Field => (dossier.field.clone(), String::new()),
             Dimension::Procedure => (dossier.procedure_code.clone(), dossier.procedure_name.clone()),
             Dimension::Channel => (dossier.channel.as_str().to_owned(), String::new()),
-            Dimension::Month | Dimension::Quarter => continue,
+            Dimension::Month | Dimension::Quarter | Dimension::Year => continue,
         };
         cells.push((Cell { dimension: dimension.as_str(), key, period: month.clone() }, name));
     }

@@ -29,7 +29,7 @@ pub struct ExportArgs {
     /// Last day, YYYY-MM-DD (inclusive).
     #[arg(long)]
     to: String,
-    /// agency, level, field, procedure, channel, month or quarter.
+    /// agency, level, field, procedure, channel, month, quarter or year.
     #[arg(long)]
     group_by: Option<String>,
     #[arg(long)]

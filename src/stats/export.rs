@@ -297,7 +297,7 @@ mod tests {
         assert_eq!(ExportFormat::parse("csv"), Some(ExportFormat::Csv));
         assert_eq!(ExportFormat::parse("xls"), None);
         assert!(ExportFormat::Xlsx.content_type().contains("spreadsheetml"));
-        assert_eq!(breakdowns(&query).len(), 7);
+        assert_eq!(breakdowns(&query).len(), 8);
         let details = audit_details(&query, ExportFormat::Csv, &ExportOutcome::default());
         assert_eq!((details["format"].as_str(), details["agency"].is_null()), (Some("csv"), true));
     }

@@ -28,11 +28,21 @@ pub enum Dimension {
     Month,
     /// Local calendar quarter of `completed_at`, `YYYY-Qn`.
     Quarter,
+    /// Local calendar year of `completed_at`, `YYYY`.
+    Year,
 }
 
 impl Dimension {
-    pub const ALL: [Dimension; 7] =
-        [Self::Agency, Self::Level, Self::Field, Self::Procedure, Self::Channel, Self::Month, Self::Quarter];
+    pub const ALL: [Dimension; 8] = [
+        Self::Agency,
+        Self::Level,
+        Self::Field,
+        Self::Procedure,
+        Self::Channel,
+        Self::Month,
+        Self::Quarter,
+        Self::Year,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -43,11 +53,17 @@ impl Dimension {
             Self::Channel => "channel",
             Self::Month => "month",
             Self::Quarter => "quarter",
+            Self::Year => "year",
         }
     }
 
     pub fn parse(text: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|d| d.as_str() == text)
+    }
+
+    /// A period of the calendar (month, quarter, year) rather than a property of the dossier.
+    pub fn is_period(self) -> bool {
+        matches!(self, Self::Month | Self::Quarter | Self::Year)
     }
 }
 
@@ -198,7 +214,7 @@ impl StatsFilter {
 }
 
 impl Dimension {
-    /// The plain column of a non-time dimension in `source`; `None` for month and quarter.
+    /// The plain column of a non-time dimension in `source`; `None` for the calendar periods.
     pub(crate) fn column(self, source: Source) -> Option<&'static str> {
         match self {
             Self::Agency => Some("agency_code"),
@@ -206,7 +222,7 @@ impl Dimension {
             Self::Field => Some("field"),
             Self::Procedure => Some("procedure_code"),
             Self::Channel => Some(if source == Source::Answers { "dossier_channel" } else { "channel" }),
-            Self::Month | Self::Quarter => None,
+            Self::Month | Self::Quarter | Self::Year => None,
         }
     }
 

@@ -21,6 +21,8 @@ pub enum CubeGroup {
     Month,
     /// By local quarter (`YYYY-Qn`).
     Quarter,
+    /// By local year (`YYYY`).
+    Year,
 }
 
 /// One read of a cube: periods `from_period <= period < to_period`.
@@ -91,7 +93,7 @@ fn needed_dimensions(slice: &StatsSlice) -> Vec<(Dimension, Vec<String>)> {
     .into_iter()
     .filter_map(|(d, values)| values.map(|v| (d, v)))
     .collect();
-    if let Some(group) = slice.group_by.filter(|g| !matches!(g, Dimension::Month | Dimension::Quarter)) {
+    if let Some(group) = slice.group_by.filter(|g| !g.is_period()) {
         if !needed.iter().any(|(d, _)| *d == group) {
             needed.push((group, Vec::new()));
         }
@@ -127,6 +129,7 @@ pub fn plan(slice: &StatsSlice) -> ReadPlan {
         None => CubeGroup::None,
         Some(Dimension::Month) => CubeGroup::Month,
         Some(Dimension::Quarter) => CubeGroup::Quarter,
+        Some(Dimension::Year) => CubeGroup::Year,
         Some(_) => CubeGroup::Key,
     };
     let (dimension, keys) = match single {

@@ -159,6 +159,7 @@ pub fn group_name(dimension: Dimension, key: &str, stored: Option<&str>) -> Stri
             Some((year, quarter)) => format!("Quý {quarter}/{year}"),
             None => key.to_owned(),
         },
+        (Dimension::Year, _) => format!("Năm {key}"),
         _ => key.to_owned(),
     }
 }

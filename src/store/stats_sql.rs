@@ -37,7 +37,7 @@ pub(crate) const UPSERT_CHUNK: usize = 400;
 fn name_expr(group: CubeGroup) -> &'static str {
     match group {
         CubeGroup::Key => "MAX(dim_name)",
-        CubeGroup::None | CubeGroup::Month | CubeGroup::Quarter => "CAST(NULL AS TEXT)",
+        CubeGroup::None | CubeGroup::Month | CubeGroup::Quarter | CubeGroup::Year => "CAST(NULL AS TEXT)",
     }
 }
 
@@ -49,6 +49,7 @@ fn group_expr(group: CubeGroup) -> &'static str {
         CubeGroup::Quarter => {
             "substr(period, 1, 4) || '-Q' || CAST((CAST(substr(period, 6, 2) AS INTEGER) + 2) / 3 AS TEXT)"
         }
+        CubeGroup::Year => "substr(period, 1, 4)",
     }
 }
 

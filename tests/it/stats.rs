@@ -358,6 +358,16 @@ async fn stats_report(db: TestDb) {
         survey_report(db.store.stats.as_ref(), &catalog, &query(&[("group_by", "month")]), &rules).await.unwrap();
     check_month_groups(&serde_json::to_value(&by_month).unwrap());
 
+    // Both months are in one year: one group, with the overall figures.
+    let by_year =
+        survey_report(db.store.stats.as_ref(), &catalog, &query(&[("group_by", "year")]), &rules).await.unwrap();
+    let by_year = serde_json::to_value(&by_year).unwrap();
+    let whole = serde_json::to_value(&report).unwrap();
+    assert_eq!(by_year["groups"].as_array().map(Vec::len), Some(1));
+    assert_eq!(by_year["groups"][0]["overall"], whole["overall"]);
+    assert_eq!(by_year["groups"][0]["elements"], whole["elements"]);
+    assert!(by_year["groups"][0]["name"].as_str().is_some_and(|n| n.starts_with("Năm 20")), "{by_year}");
+
     // Filtering on one agency gives that agency's group figures.
     let only_b =
         survey_report(db.store.stats.as_ref(), &catalog, &query(&[("agency", "H27.12")]), &rules).await.unwrap();

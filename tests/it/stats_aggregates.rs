@@ -399,6 +399,7 @@ impl Dims<'_> {
             Dimension::Channel => self.channel.to_owned(),
             Dimension::Month => local.format("%Y-%m").to_string(),
             Dimension::Quarter => format!("{}-Q{}", local.year(), local.month0() / 3 + 1),
+            Dimension::Year => local.year().to_string(),
         })
     }
 

@@ -301,17 +301,18 @@ async fn stats_xlsx_workbook(db: TestDb) {
             "Theo hình thức nộp",
             "Theo tháng",
             "Theo quý",
+            "Theo năm",
             "Câu hỏi",
             "Góp ý",
             "Dữ liệu thô"
         ]
     );
-    assert_eq!((outcome.respondents, outcome.suggestions, outcome.groups), (8, 7, 7));
+    assert_eq!((outcome.respondents, outcome.suggestions, outcome.groups), (8, 7, 8));
     let whole = report(&[]).await;
     crate::stats::check_report(&whole);
     check_summary(sheet(&book, "Tổng hợp"), &whole);
     check_questions(sheet(&book, "Câu hỏi"), &whole);
-    let dimensions: [(&str, &[(&str, &str)]); 7] = [
+    let dimensions: [(&str, &[(&str, &str)]); 8] = [
         ("Theo cơ quan", &[("group_by", "agency")]),
         ("Theo cấp", &[("group_by", "level")]),
         ("Theo lĩnh vực", &[("group_by", "field")]),
@@ -319,10 +320,12 @@ async fn stats_xlsx_workbook(db: TestDb) {
         ("Theo hình thức nộp", &[("group_by", "channel")]),
         ("Theo tháng", &[("group_by", "month")]),
         ("Theo quý", &[("group_by", "quarter")]),
+        ("Theo năm", &[("group_by", "year")]),
     ];
     for (name, pairs) in dimensions {
         let grouped = report(pairs).await;
-        check_breakdown(sheet(&book, name), &grouped, name == "Theo tháng" || name == "Theo quý");
+        let timeline = ["Theo tháng", "Theo quý", "Theo năm"].contains(&name);
+        check_breakdown(sheet(&book, name), &grouped, timeline);
     }
     let by_agency = report(&[("group_by", "agency")]).await;
     crate::stats::check_agency_groups(&by_agency);
@@ -616,7 +619,7 @@ async fn stats_export_xlsx_command() {
     assert!(run.status.success(), "{stderr}");
     assert!(stderr.contains("4 answered dossiers, 4 suggestions"), "{stderr}");
     let book = read_workbook(&std::fs::read(&out).unwrap());
-    assert_eq!(names(&book).len(), 11);
+    assert_eq!(names(&book).len(), 12);
     let xa = query(&[("level", "xa")]);
     let report = report_json(
         &survey_report(db.store.stats.as_ref(), &catalog(), &xa, &AggregationRules::default()).await.unwrap(),

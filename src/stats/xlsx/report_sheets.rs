@@ -31,6 +31,7 @@ pub fn breakdown_sheet(dimension: Dimension) -> &'static str {
         Dimension::Channel => "Theo hình thức nộp",
         Dimension::Month => "Theo tháng",
         Dimension::Quarter => "Theo quý",
+        Dimension::Year => "Theo năm",
     }
 }
 
@@ -163,7 +164,7 @@ pub fn breakdown(
     formats: &Formats,
 ) -> anyhow::Result<()> {
     let name = breakdown_sheet(dimension);
-    let timeline = matches!(dimension, Dimension::Month | Dimension::Quarter);
+    let timeline = dimension.is_period();
     let sheet = workbook.add_worksheet();
     sheet.set_name(name)?;
     let mut columns: Vec<(String, f64)> = [

@@ -30,6 +30,7 @@ fn group_expr(dimension: Option<Dimension>, source: Source, alias: &str) -> Stri
         None => "NULL::text".to_owned(),
         Some(Dimension::Month) => format!("to_char({local}, 'YYYY-MM')"),
         Some(Dimension::Quarter) => format!("to_char({local}, 'YYYY-\"Q\"Q')"),
+        Some(Dimension::Year) => format!("to_char({local}, 'YYYY')"),
         Some(other) => format!("{alias}.{}", other.column(source).unwrap_or("NULL")),
     }
 }

@@ -29,6 +29,7 @@ fn group_expr(dimension: Option<Dimension>, source: Source, alias: &str) -> Stri
     match dimension {
         None => "NULL".to_owned(),
         Some(Dimension::Month) => format!("strftime('%Y-%m', {local})"),
+        Some(Dimension::Year) => format!("strftime('%Y', {local})"),
         Some(Dimension::Quarter) => {
             format!("strftime('%Y', {local}) || '-Q' || ((CAST(strftime('%m', {local}) AS INTEGER) + 2) / 3)")
         }
