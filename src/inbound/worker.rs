@@ -186,11 +186,10 @@ impl ConversationWorker {
     async fn process_citizen(&self, conversation: Conversation) -> usize {
         let mut handled = 0;
         let citizen = conversation.citizen_id.clone();
-        let citizen = citizen.as_str();
         let outcome = self.process_events(conversation, &mut handled).await;
         match outcome {
             Ok(Release::Yes) => {
-                if let Err(e) = self.store.release_citizen(citizen, &self.worker_id).await {
+                if let Err(e) = self.store.release_citizen(&citizen, &self.worker_id).await {
                     tracing::error!(error = %e, "releasing a citizen failed; the lease will expire");
                 }
             }
@@ -205,8 +204,7 @@ impl ConversationWorker {
     /// `leased`: the conversation as the claim read it.
     async fn process_events(&self, leased: Conversation, handled: &mut usize) -> StoreResult<Release> {
         let citizen = leased.citizen_id.clone();
-        let citizen = citizen.as_str();
-        let events = self.store.pending_events(citizen, EVENTS_PER_CLAIM).await?;
+        let events = self.store.pending_events(&citizen, EVENTS_PER_CLAIM).await?;
         if events.is_empty() {
             return Ok(Release::Yes);
         }
@@ -220,7 +218,7 @@ impl ConversationWorker {
                 Ok(turn) => {
                     let has_jobs = !turn.jobs.is_empty();
                     let commit = TurnCommit {
-                        citizen_id: citizen.to_owned(),
+                        citizen_id: citizen.clone(),
                         event_id: event.id,
                         worker: self.worker_id.clone(),
                         state: turn.state.clone(),

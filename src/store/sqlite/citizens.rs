@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::SqliteConnection;
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 use super::{from_ms, to_ms, SqliteStore};
 use crate::store::{Citizen, CitizenStore, Context, StoreResult};
@@ -19,29 +19,37 @@ struct CitizenRow {
     updated_at: i64,
 }
 
-/// Records that the citizen interacted with the OA at `at` (the latest time is kept), on `conn`
-/// (inside the caller's transaction when it has one).
-async fn record_interaction_in(conn: &mut SqliteConnection, user_id: &str, at: DateTime<Utc>) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO citizens (zalo_user_id, last_interaction_at, created_at, updated_at) VALUES (?1, ?2, ?2, ?2)
-         ON CONFLICT (zalo_user_id) DO UPDATE
+/// Records that each citizen interacted with the OA at the time given (the latest time is kept),
+/// on `conn` (inside the caller's transaction when it has one), one citizen once at most; returns
+/// the citizens for whom messages are held (released when they write).
+pub(super) async fn record_interactions_in(
+    conn: &mut SqliteConnection,
+    interactions: &[(&str, DateTime<Utc>)],
+) -> StoreResult<Vec<String>> {
+    let mut upsert: QueryBuilder<'_, Sqlite> =
+        QueryBuilder::new("INSERT INTO citizens (zalo_user_id, last_interaction_at, created_at, updated_at) ");
+    upsert.push_values(interactions, |mut row, (citizen, at)| {
+        row.push_bind(*citizen).push_bind(to_ms(*at)).push_bind(to_ms(*at)).push_bind(to_ms(*at));
+    });
+    upsert.push(
+        " ON CONFLICT (zalo_user_id) DO UPDATE
             SET last_interaction_at = MAX(COALESCE(citizens.last_interaction_at, excluded.last_interaction_at),
                                           excluded.last_interaction_at),
-                updated_at = MAX(citizens.updated_at, excluded.updated_at)",
-    )
-    .bind(user_id)
-    .bind(to_ms(at))
-    .execute(conn)
-    .await
-    .context("recording a citizen's interaction")?;
-    Ok(())
+                updated_at = MAX(citizens.updated_at, excluded.updated_at)
+         RETURNING zalo_user_id,
+                   EXISTS (SELECT 1 FROM zalo_held_messages h
+                            WHERE h.user_id = citizens.zalo_user_id AND h.released_at IS NULL)",
+    );
+    let rows: Vec<(String, bool)> =
+        upsert.build_query_as().fetch_all(&mut *conn).await.context("recording citizens' interactions")?;
+    Ok(rows.into_iter().filter(|(_, held)| *held).map(|(citizen, _)| citizen).collect())
 }
 
 #[async_trait]
 impl CitizenStore for SqliteStore {
     async fn record_interaction(&self, user_id: &str, at: DateTime<Utc>) -> StoreResult<()> {
         let mut conn = self.write_conn().await?;
-        record_interaction_in(&mut conn, user_id, at).await
+        record_interactions_in(&mut conn, &[(user_id, at)]).await.map(|_held| ())
     }
 
     async fn set_follower(&self, user_id: &str, is_follower: bool, at: DateTime<Utc>) -> StoreResult<()> {

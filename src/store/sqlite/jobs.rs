@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::SqliteConnection;
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 use super::{from_ms, to_ms, SqliteStore};
 use crate::store::{Context, EnqueueOutcome, Job, JobCount, JobState, JobStore, NewJob, StoreResult};
@@ -51,30 +51,40 @@ impl From<JobRow> for Job {
 
 /// Inserts a job on an open connection, so that a domain write and the jobs it causes share one
 /// transaction. Used by every SQLite store method that enqueues.
+/// `INSERT INTO jobs … ON CONFLICT (unique_key) DO NOTHING` for `jobs` (a job whose unique key
+/// exists already is skipped), one row each; lane places are resolved by the statement.
+pub(super) fn insert_jobs_statement<'a>(jobs: &[&'a NewJob], now: DateTime<Utc>) -> QueryBuilder<'a, Sqlite> {
+    let mut insert: QueryBuilder<'a, Sqlite> = QueryBuilder::new(
+        "INSERT INTO jobs (kind, payload, priority, run_at, max_attempts, unique_key, created_at, updated_at, lane, \
+         lane_pos) ",
+    );
+    insert.push_values(jobs, |mut row, job| {
+        row.push_bind(job.kind.as_str())
+            .push_bind(job.payload.to_string())
+            .push_bind(job.priority)
+            .push_bind(to_ms(job.run_at.unwrap_or(now)))
+            .push_bind(i64::from(job.max_attempts))
+            .push_bind(job.unique_key.as_deref())
+            .push_bind(to_ms(now))
+            .push_bind(to_ms(now))
+            .push_bind(job.lane.as_deref())
+            .push_unseparated(", (SELECT COALESCE(lane_pos, id) FROM jobs WHERE id = ")
+            .push_bind_unseparated(job.lane_place_of)
+            .push_unseparated(")");
+    });
+    insert.push(" ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL DO NOTHING");
+    insert
+}
+
 pub(crate) async fn insert_job(
     conn: &mut SqliteConnection,
     job: &NewJob,
     now: DateTime<Utc>,
 ) -> StoreResult<EnqueueOutcome> {
-    let inserted: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO jobs (kind, payload, priority, run_at, max_attempts, unique_key, created_at, updated_at, lane,
-                           lane_pos)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, (SELECT COALESCE(lane_pos, id) FROM jobs WHERE id = ?9))
-         ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL DO NOTHING
-         RETURNING id",
-    )
-    .bind(&job.kind)
-    .bind(job.payload.to_string())
-    .bind(job.priority)
-    .bind(to_ms(job.run_at.unwrap_or(now)))
-    .bind(i64::from(job.max_attempts))
-    .bind(&job.unique_key)
-    .bind(to_ms(now))
-    .bind(&job.lane)
-    .bind(job.lane_place_of)
-    .fetch_optional(&mut *conn)
-    .await
-    .context("inserting a job")?;
+    let mut insert = insert_jobs_statement(&[job], now);
+    insert.push(" RETURNING id");
+    let inserted: Option<i64> =
+        insert.build_query_scalar().fetch_optional(&mut *conn).await.context("inserting a job")?;
     if let Some(id) = inserted {
         return Ok(EnqueueOutcome::Enqueued(id));
     }

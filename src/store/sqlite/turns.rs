@@ -164,28 +164,12 @@ async fn save_conversations(
 /// Records the interactions of the turns that count as one; returns the citizens for whom
 /// messages are held.
 async fn record_interactions(conn: &mut SqliteConnection, applied: &[&TurnCommit]) -> StoreResult<Vec<String>> {
-    let interactions: Vec<(&str, i64)> =
-        applied.iter().filter_map(|turn| turn.interaction_at.map(|at| (turn.citizen_id.as_str(), to_ms(at)))).collect();
+    let interactions: Vec<(&str, DateTime<Utc>)> =
+        applied.iter().filter_map(|turn| turn.interaction_at.map(|at| (turn.citizen_id.as_str(), at))).collect();
     if interactions.is_empty() {
         return Ok(Vec::new());
     }
-    let mut upsert: QueryBuilder<'_, Sqlite> =
-        QueryBuilder::new("INSERT INTO citizens (zalo_user_id, last_interaction_at, created_at, updated_at) ");
-    upsert.push_values(&interactions, |mut row, (citizen, at)| {
-        row.push_bind(*citizen).push_bind(*at).push_bind(*at).push_bind(*at);
-    });
-    upsert.push(
-        " ON CONFLICT (zalo_user_id) DO UPDATE
-            SET last_interaction_at = MAX(COALESCE(citizens.last_interaction_at, excluded.last_interaction_at),
-                                          excluded.last_interaction_at),
-                updated_at = MAX(citizens.updated_at, excluded.updated_at)
-         RETURNING zalo_user_id,
-                   EXISTS (SELECT 1 FROM zalo_held_messages h
-                            WHERE h.user_id = citizens.zalo_user_id AND h.released_at IS NULL)",
-    );
-    let rows: Vec<(String, bool)> =
-        upsert.build_query_as().fetch_all(&mut *conn).await.context("recording citizens' interactions")?;
-    Ok(rows.into_iter().filter(|(_, held)| *held).map(|(citizen, _)| citizen).collect())
+    super::citizens::record_interactions_in(conn, &interactions).await
 }
 
 /// Inserts the applied turns' jobs (a job whose unique key exists already is skipped: a
@@ -193,25 +177,7 @@ async fn record_interactions(conn: &mut SqliteConnection, applied: &[&TurnCommit
 async fn insert_jobs(conn: &mut SqliteConnection, applied: &[&TurnCommit], now: DateTime<Utc>) -> StoreResult<()> {
     let jobs: Vec<_> = applied.iter().flat_map(|turn| turn.jobs.iter()).collect();
     for chunk in jobs.chunks(ROWS_PER_STATEMENT) {
-        let mut insert: QueryBuilder<'_, Sqlite> = QueryBuilder::new(
-            "INSERT INTO jobs (kind, payload, priority, run_at, max_attempts, unique_key, created_at, updated_at, \
-             lane, lane_pos) ",
-        );
-        insert.push_values(chunk, |mut row, job| {
-            row.push_bind(job.kind.as_str())
-                .push_bind(job.payload.to_string())
-                .push_bind(job.priority)
-                .push_bind(to_ms(job.run_at.unwrap_or(now)))
-                .push_bind(i64::from(job.max_attempts))
-                .push_bind(job.unique_key.as_deref())
-                .push_bind(to_ms(now))
-                .push_bind(to_ms(now))
-                .push_bind(job.lane.as_deref())
-                .push_unseparated(", (SELECT COALESCE(lane_pos, id) FROM jobs WHERE id = ")
-                .push_bind_unseparated(job.lane_place_of)
-                .push_unseparated(")");
-        });
-        insert.push(" ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL DO NOTHING");
+        let mut insert = super::jobs::insert_jobs_statement(chunk, now);
         insert.build().execute(&mut *conn).await.context("inserting the turns' jobs")?;
     }
     Ok(())
