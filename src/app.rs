@@ -68,6 +68,9 @@ fn worker_id() -> String {
     format!("{host}:{}:{:08x}", std::process::id(), rand::random::<u32>())
 }
 
+/// Threads of the background runtime (conversation and job workers, scheduled ticks).
+const BACKGROUND_THREADS: usize = 2;
+
 /// Runs the service until SIGINT/SIGTERM.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let clock: SharedClock = Arc::new(SystemClock);
@@ -185,7 +188,9 @@ pub async fn run_with_routes(
         metrics.clone(),
         worker_id(),
     ));
-    let worker_task = tokio::spawn(workers.clone().run(shutdown.clone()));
+    // Processing runs on its own lower-priority threads: acknowledgements first (see background).
+    let background = crate::background::BackgroundRuntime::start(BACKGROUND_THREADS)?;
+    let worker_task = background.spawn(workers.clone().run(shutdown.clone()));
     let mut scheduler = Scheduler::new();
     scheduler.every(config.jobs.rescue_interval.as_duration(), Arc::new(LeaseRescuer { store: store.jobs.clone() }));
     scheduler
@@ -195,7 +200,10 @@ pub async fn run_with_routes(
         scheduler.every(every, zalo.refresh_tick.clone());
     }
     crate::tickets::jobs::schedule(&mut scheduler, &config, &store)?;
-    let ticks = scheduler.spawn(&clock, &shutdown);
+    let ticks = {
+        let _on_background = background.enter();
+        scheduler.spawn(&clock, &shutdown)
+    };
 
     let conversation_wake = Arc::new(tokio::sync::Notify::new());
     let processor = conversation_processor(&config, &store, surveys.clone())?;
@@ -210,7 +218,7 @@ pub async fn run_with_routes(
         )
         .waking_jobs(workers.waker()),
     );
-    let conversation_task = tokio::spawn(conversations.run(shutdown.clone()));
+    let conversation_task = background.spawn(conversations.run(shutdown.clone()));
     let intake =
         Arc::new(Intake::new(webhook_secrets(&config), store.inbound.clone(), clock.clone(), conversation_wake));
     let state = AppState { config: Arc::new(config), store, clock, metrics, intake, surveys };
@@ -229,6 +237,7 @@ pub async fn run_with_routes(
     for tick in ticks {
         let _ = tick.await;
     }
+    drop(background);
     tracing::info!("stopped");
     Ok(())
 }

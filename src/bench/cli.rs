@@ -60,7 +60,9 @@ pub async fn webhook(args: WebhookBenchArgs) -> anyhow::Result<()> {
     config.zalo.app_id = "bench-app".into();
     config.zalo.oa_secret_key = "bench-oa-secret".into();
     config.zalo.oa_id = "388613280878808645".into();
-    // Nothing is sent anywhere: replies stay queued (no sender runs without an API to reach).
+    // Nothing reaches Zalo. The events' timestamps are long past (outside the chat window), so
+    // the sender finds no channel and records each reply undeliverable: the job workers still
+    // claim, record and finish every reply job, the database work of a real send.
     config.zalo.api_base = "http://127.0.0.1:9/unreachable".into();
     let clock: SharedClock = Arc::new(SystemClock);
     let store = crate::app::open_store(&config).await?;

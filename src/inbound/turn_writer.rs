@@ -1,7 +1,7 @@
 //! Group commit for the conversation worker: the citizens being processed at the same time hand
 //! their turns to one writer task, which commits whatever is queued in one transaction (on
-//! SQLite one fsync for all of them instead of one each). If that transaction fails, the turns
-//! are committed one by one, so one bad turn cannot hold back the others.
+//! SQLite one fsync for all of them instead of one each). If a transaction fails, the turns it
+//! held and those after it are committed one by one, so one bad turn cannot hold back the others.
 
 use std::sync::Arc;
 
@@ -9,7 +9,7 @@ use async_trait::async_trait;
 
 use super::group_commit::{BatchSink, GroupCommit};
 use crate::clock::SharedClock;
-use crate::store::{InboundStore, TurnCommit, TurnResult};
+use crate::store::{InboundStore, TurnCommit, TurnResult, TurnsCommitted};
 
 /// Most turns in one transaction.
 const MAX_BATCH: usize = 256;
@@ -22,18 +22,19 @@ struct TurnSink {
 #[async_trait]
 impl BatchSink<TurnCommit, TurnResult> for TurnSink {
     async fn write_batch(&self, turns: Vec<TurnCommit>) -> Vec<Result<TurnResult, String>> {
-        match self.store.commit_turns(&turns, self.clock.now()).await {
-            Ok(results) => results.into_iter().map(Ok).collect(),
-            Err(e) if turns.len() > 1 => {
-                tracing::warn!(error = %e, turns = turns.len(), "committing turns together failed; committing them one by one");
-                let mut results = Vec::with_capacity(turns.len());
-                for turn in &turns {
-                    results.push(self.store.commit_turn(turn, self.clock.now()).await.map_err(|e| format!("{e}")));
-                }
-                results
-            }
-            Err(e) => vec![Err(format!("{e}"))],
+        let TurnsCommitted { results, failed } = self.store.commit_turns(&turns, self.clock.now()).await;
+        let mut outcomes: Vec<Result<TurnResult, String>> = results.into_iter().map(Ok).collect();
+        let Some(error) = failed else { return outcomes };
+        let unwritten = turns.get(outcomes.len()..).unwrap_or_default();
+        if unwritten.len() == 1 {
+            outcomes.push(Err(format!("{error}")));
+            return outcomes;
         }
+        tracing::warn!(error = %error, turns = unwritten.len(), "committing turns together failed; committing them one by one");
+        for turn in unwritten {
+            outcomes.push(self.store.commit_turn(turn, self.clock.now()).await.map_err(|e| format!("{e}")));
+        }
+        outcomes
     }
 }
 

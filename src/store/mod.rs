@@ -282,6 +282,25 @@ pub enum TurnResult {
     AlreadyDone,
 }
 
+/// What [`InboundStore::commit_turns`] wrote: the results of the turns committed, which are
+/// the first `results.len()` of the batch, in order; and, when a transaction failed, its error
+/// (the turns after those were not written).
+#[derive(Debug, Default)]
+pub struct TurnsCommitted {
+    pub results: Vec<TurnResult>,
+    pub failed: Option<StoreError>,
+}
+
+impl TurnsCommitted {
+    /// Every turn's result, or the error if any turn was not written.
+    pub fn all(self) -> StoreResult<Vec<TurnResult>> {
+        match self.failed {
+            Some(e) => Err(e),
+            None => Ok(self.results),
+        }
+    }
+}
+
 /// A signed webhook body that could not be parsed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RejectedWebhook {
@@ -317,13 +336,15 @@ pub trait InboundStore: Send + Sync {
     /// officer-chat changes, enqueues the jobs and (with `release`) ends the lease, atomically,
     /// if `worker` still holds the citizen's lease.
     async fn commit_turn(&self, turn: &TurnCommit, now: DateTime<Utc>) -> StoreResult<TurnResult> {
-        let results = self.commit_turns(std::slice::from_ref(turn), now).await?;
+        let results = self.commit_turns(std::slice::from_ref(turn), now).await.all()?;
         results.into_iter().next().ok_or_else(|| StoreError::Invalid("no result for a committed turn".to_owned()))
     }
-    /// Commits several turns (of different citizens, or one citizen's in order) in one
-    /// transaction: each is applied as [`InboundStore::commit_turn`] would, and answered with
-    /// its own result. An error aborts them all (nothing is written).
-    async fn commit_turns(&self, turns: &[TurnCommit], now: DateTime<Utc>) -> StoreResult<Vec<TurnResult>>;
+    /// Commits several turns (of different citizens, or one citizen's in order): each is
+    /// applied as [`InboundStore::commit_turn`] would, and answered with its own result. They
+    /// go in one transaction, or (SQLite, when webhook intake is waiting for the writer) in
+    /// consecutive ones, so intake never waits for a whole large batch. A transaction that
+    /// fails writes none of its turns and the later ones are not tried: see [`TurnsCommitted`].
+    async fn commit_turns(&self, turns: &[TurnCommit], now: DateTime<Utc>) -> TurnsCommitted;
     /// Records a failed attempt. Below `max_attempts` the event stays pending and the citizen
     /// waits until `retry_at`; at `max_attempts` the event is marked failed (the citizen's later
     /// events go on). Returns true when the event was given up.

@@ -278,12 +278,12 @@ async fn turns_commit_together_each_with_its_own_result(db: TestDb) {
         // w9 does not hold u3's lease: nothing of that turn is written.
         TurnCommit { release: true, ..turn("u3", ids[3], "w9") },
     ];
-    let results = inbound.commit_turns(&turns, t0()).await.unwrap();
+    let results = inbound.commit_turns(&turns, t0()).await.all().unwrap();
     assert_eq!(
         results,
         vec![TurnResult::Committed, TurnResult::Committed, TurnResult::Committed, TurnResult::LeaseLost]
     );
-    let again = inbound.commit_turns(&turns[..1], t0()).await.unwrap();
+    let again = inbound.commit_turns(&turns[..1], t0()).await.all().unwrap();
     assert_eq!(again, vec![TurnResult::LeaseLost], "the lease ended with u1's last turn");
 
     let u1 = inbound.conversation("u1").await.unwrap().unwrap();

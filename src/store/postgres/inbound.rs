@@ -12,7 +12,7 @@ use super::jobs::insert_job;
 use super::PgStore;
 use crate::store::{
     Context, Conversation, InboundEvent, InboundState, InboundStore, InsertOutcome, NewInboundEvent, RejectedWebhook,
-    StoreResult, TurnCommit, TurnResult,
+    StoreResult, TurnCommit, TurnResult, TurnsCommitted,
 };
 
 /// Rows per multi-row INSERT (6 parameters each; PostgreSQL allows 65,535).
@@ -90,6 +90,24 @@ pub(super) fn insert_events_statement<'a>(
     });
     insert.push(" ON CONFLICT (event_key) DO NOTHING");
     insert
+}
+
+impl PgStore {
+    /// All of `turns` in one transaction.
+    async fn commit_turns_together(&self, turns: &[TurnCommit], now: DateTime<Utc>) -> StoreResult<Vec<TurnResult>> {
+        let mut tx = self.pool.begin().await.context("starting conversation turns")?;
+        // Rows and lanes are locked in citizen order, the order intake's upsert of pending
+        // counts locks them in too: two transactions never wait for each other in a circle.
+        // (A citizen's own turns keep their order: the sort is stable.)
+        let mut order: Vec<usize> = (0..turns.len()).collect();
+        order.sort_by(|&a, &b| turns[a].citizen_id.cmp(&turns[b].citizen_id));
+        let mut results = vec![TurnResult::AlreadyDone; turns.len()];
+        for position in order {
+            results[position] = apply_turn(&mut tx, &turns[position], now).await?;
+        }
+        tx.commit().await.context("committing conversation turns")?;
+        Ok(results)
+    }
 }
 
 #[async_trait]
@@ -199,19 +217,11 @@ impl InboundStore for PgStore {
         Ok(row.map(Conversation::from))
     }
 
-    async fn commit_turns(&self, turns: &[TurnCommit], now: DateTime<Utc>) -> StoreResult<Vec<TurnResult>> {
-        let mut tx = self.pool.begin().await.context("starting conversation turns")?;
-        // Rows and lanes are locked in citizen order, the order intake's upsert of pending
-        // counts locks them in too: two transactions never wait for each other in a circle.
-        // (A citizen's own turns keep their order: the sort is stable.)
-        let mut order: Vec<usize> = (0..turns.len()).collect();
-        order.sort_by(|&a, &b| turns[a].citizen_id.cmp(&turns[b].citizen_id));
-        let mut results = vec![TurnResult::AlreadyDone; turns.len()];
-        for position in order {
-            results[position] = apply_turn(&mut tx, &turns[position], now).await?;
+    async fn commit_turns(&self, turns: &[TurnCommit], now: DateTime<Utc>) -> TurnsCommitted {
+        match self.commit_turns_together(turns, now).await {
+            Ok(results) => TurnsCommitted { results, failed: None },
+            Err(e) => TurnsCommitted { results: Vec::new(), failed: Some(e) },
         }
-        tx.commit().await.context("committing conversation turns")?;
-        Ok(results)
     }
 
     async fn fail_event(

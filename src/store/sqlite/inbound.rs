@@ -10,7 +10,7 @@ use sqlx::QueryBuilder;
 use super::{from_ms, to_ms, SqliteStore};
 use crate::store::{
     Context, Conversation, InboundEvent, InboundState, InboundStore, InsertOutcome, NewInboundEvent, RejectedWebhook,
-    StoreResult, TurnCommit, TurnResult,
+    StoreResult, TurnCommit, TurnsCommitted,
 };
 
 /// Rows per multi-row INSERT (6 parameters each; SQLite allows 32,766).
@@ -194,11 +194,8 @@ impl InboundStore for SqliteStore {
         Ok(row.map(Conversation::from))
     }
 
-    async fn commit_turns(&self, turns: &[TurnCommit], now: DateTime<Utc>) -> StoreResult<Vec<TurnResult>> {
-        let mut tx = self.begin_write().await?;
-        let results = super::turns::apply_turns(&mut tx, turns, now).await?;
-        tx.commit().await.context("committing conversation turns")?;
-        Ok(results)
+    async fn commit_turns(&self, turns: &[TurnCommit], now: DateTime<Utc>) -> TurnsCommitted {
+        super::turns::commit_turns(self, turns, now).await
     }
 
     async fn fail_event(

@@ -188,7 +188,7 @@ impl ImportStore for SqliteStore {
     async fn record_stored(&self, id: i64, rows_stored: i64, now: DateTime<Utc>) -> StoreResult<bool> {
         // The single writer connection is usually held by the import's own transaction: do not
         // wait for it (the figure would only arrive after the import has finished).
-        let Some(mut conn) = self.writer.try_acquire() else { return Ok(false) };
+        let Some(mut conn) = self.try_write_conn() else { return Ok(false) };
         let done = sqlx::query(
             "UPDATE survey_imports SET rows_stored = ?2, updated_at = ?3 WHERE id = ?1 AND status = 'importing'",
         )

@@ -5,6 +5,9 @@
 //! with a claim's last event), the interactions recorded (saying whose messages are held), the
 //! jobs inserted. Officer-chat changes and held messages, which few turns have, go turn by turn.
 //!
+//! A large batch is written in several transactions when webhook intake waits for the writer
+//! (see [`commit_turns`]), so an acknowledgement never waits for a whole batch.
+//!
 //! A batch may hold several turns of one citizen; they are applied in rounds (a citizen's first
 //! turn in the first round, its second in the next…), so each statement sees one turn per
 //! citizen and a citizen's turns apply in order.
@@ -14,14 +17,63 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::{DateTime, Utc};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
-use super::to_ms;
-use crate::store::{Context, StoreResult, TurnCommit, TurnResult};
+use super::{to_ms, SqliteStore};
+use crate::store::{Context, StoreResult, TurnCommit, TurnResult, TurnsCommitted};
 
 /// Rows per multi-row statement (at most 10 parameters each; SQLite allows 32,766).
 const ROWS_PER_STATEMENT: usize = 500;
 
+/// Turns applied between two looks at whether webhook intake waits for the writer: the
+/// longest intake waits for a batch of turns is about the time to apply this many.
+const TURNS_BETWEEN_YIELDS: usize = 8;
+
+/// Commits `turns` in order. The batch keeps its place among background writers throughout;
+/// its turns go into one transaction, committed early whenever webhook intake is waiting for
+/// the writer (intake goes in, then the batch goes on in a new transaction).
+pub(super) async fn commit_turns(store: &SqliteStore, turns: &[TurnCommit], now: DateTime<Utc>) -> TurnsCommitted {
+    let mut permit = store.gate.background().await;
+    let mut committed = TurnsCommitted::default();
+    let mut rest = turns;
+    while !rest.is_empty() {
+        permit = permit.yield_to_urgent().await;
+        match commit_until_intake_waits(store, &mut rest, now).await {
+            Ok(results) => committed.results.extend(results),
+            Err(e) => {
+                committed.failed = Some(e);
+                break;
+            }
+        }
+    }
+    drop(permit);
+    committed
+}
+
+/// Applies turns from the front of `rest` in one transaction until none is left or intake is
+/// waiting, commits them and moves `rest` past them (not on error: nothing was written). The
+/// caller holds the writer's permit.
+async fn commit_until_intake_waits(
+    store: &SqliteStore,
+    rest: &mut &[TurnCommit],
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<TurnResult>> {
+    let mut tx = store.writer.begin_with("BEGIN IMMEDIATE").await.context("starting conversation turns")?;
+    let mut results = Vec::with_capacity(rest.len());
+    let mut remaining = *rest;
+    loop {
+        let (group, after) = remaining.split_at(TURNS_BETWEEN_YIELDS.min(remaining.len()));
+        results.extend(apply_turns(&mut tx, group, now).await?);
+        remaining = after;
+        if remaining.is_empty() || store.gate.urgent_waiting() {
+            break;
+        }
+    }
+    tx.commit().await.context("committing conversation turns")?;
+    *rest = remaining;
+    Ok(results)
+}
+
 /// Applies `turns` in order inside the caller's transaction; one result per turn.
-pub(super) async fn apply_turns(
+async fn apply_turns(
     conn: &mut SqliteConnection,
     turns: &[TurnCommit],
     now: DateTime<Utc>,
@@ -185,8 +237,111 @@ async fn insert_jobs(conn: &mut SqliteConnection, applied: &[&TurnCommit], now: 
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
-    use crate::store::InboundState;
+    use crate::config::DatabaseConfig;
+    use crate::store::{HealthStore, InboundState, InboundStore, InsertOutcome, NewInboundEvent};
+
+    /// An in-memory store with `citizens` citizens ("c0", "c1"…) that each have one pending
+    /// event leased to worker "w"; returns their turns, in citizen order.
+    async fn store_with_leased_turns(citizens: usize) -> (SqliteStore, Vec<TurnCommit>) {
+        let config = DatabaseConfig { url: "sqlite::memory:".into(), ..DatabaseConfig::default() };
+        let store = SqliteStore::connect(&config).await.unwrap();
+        store.migrate().await.unwrap();
+        let events: Vec<NewInboundEvent> = (0..citizens)
+            .map(|n| NewInboundEvent {
+                event_key: format!("user_send_text:{n}"),
+                event_name: "user_send_text".into(),
+                citizen_id: format!("c{n}"),
+                raw_body: b"{}".to_vec(),
+                num_retry: 0,
+            })
+            .collect();
+        let outcomes = store.insert_events(&events, t0()).await.unwrap();
+        let leased = store.claim_citizens("w", 1000, t0(), t0() + chrono::Duration::minutes(1)).await.unwrap();
+        assert_eq!(leased.len(), citizens);
+        let turns = outcomes
+            .iter()
+            .enumerate()
+            .map(|(n, outcome)| match outcome {
+                InsertOutcome::Inserted(id) => TurnCommit {
+                    state: Some(serde_json::json!({"turn": n})),
+                    release: true,
+                    ..turn(&format!("c{n}"), *id)
+                },
+                InsertOutcome::Duplicate => panic!("new events"),
+            })
+            .collect();
+        (store, turns)
+    }
+
+    fn t0() -> DateTime<Utc> {
+        chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 11, 2, 9, 0, 0).unwrap()
+    }
+
+    /// Starts an urgent writer (intake) that waits for the writer's permit; returns once it waits.
+    async fn intake_waiting(store: &SqliteStore) -> tokio::task::JoinHandle<()> {
+        let gate = Arc::clone(&store.gate);
+        let intake = tokio::spawn(async move {
+            let _permit = gate.urgent().await;
+        });
+        while !store.gate.urgent_waiting() {
+            tokio::task::yield_now().await;
+        }
+        intake
+    }
+
+    #[tokio::test]
+    async fn a_batch_commits_what_it_has_when_intake_waits_and_goes_on_after() {
+        let (store, turns) = store_with_leased_turns(20).await;
+        let permit = store.gate.background().await;
+        let intake = intake_waiting(&store).await;
+        let mut rest = &turns[..];
+        let first = commit_until_intake_waits(&store, &mut rest, t0()).await.unwrap();
+        assert_eq!(first, vec![TurnResult::Committed; TURNS_BETWEEN_YIELDS], "one group, then intake's turn");
+        assert_eq!(rest.len(), 20 - TURNS_BETWEEN_YIELDS);
+        assert_eq!(store.count_events(InboundState::Processed).await.unwrap(), TURNS_BETWEEN_YIELDS as i64);
+        let permit = permit.yield_to_urgent().await;
+        intake.await.unwrap();
+        // Nobody waits now: the rest goes in one transaction.
+        let second = commit_until_intake_waits(&store, &mut rest, t0()).await.unwrap();
+        assert_eq!(second.len(), 20 - TURNS_BETWEEN_YIELDS);
+        assert!(rest.is_empty());
+        drop(permit);
+        assert_eq!(store.count_events(InboundState::Processed).await.unwrap(), 20);
+        let last = store.conversation("c19").await.unwrap().unwrap();
+        assert_eq!((last.state, last.pending), (Some(serde_json::json!({"turn": 19})), 0));
+    }
+
+    #[tokio::test]
+    async fn a_failed_transaction_is_reported_after_the_turns_committed_before_it() {
+        let (store, turns) = store_with_leased_turns(20).await;
+        // The turn of citizen c12 (in the second group) cannot be written.
+        sqlx::query(
+            "CREATE TRIGGER refuse_c12 BEFORE UPDATE ON conversations WHEN NEW.citizen_id = 'c12'
+             BEGIN SELECT RAISE(ABORT, 'refused for the test'); END",
+        )
+        .execute(&store.writer)
+        .await
+        .unwrap();
+        let permit = store.gate.background().await;
+        let intake = intake_waiting(&store).await;
+        let mut rest = &turns[..];
+        let first = commit_until_intake_waits(&store, &mut rest, t0()).await.unwrap();
+        assert_eq!(first.len(), TURNS_BETWEEN_YIELDS);
+        drop(permit);
+        intake.await.unwrap();
+
+        let committed = commit_turns(&store, rest, t0()).await;
+        assert!(committed.results.is_empty(), "the failed transaction held every remaining turn");
+        assert!(committed.failed.is_some());
+        assert_eq!(
+            store.count_events(InboundState::Processed).await.unwrap(),
+            TURNS_BETWEEN_YIELDS as i64,
+            "the first group stays written, nothing of the failed transaction is"
+        );
+    }
 
     fn turn(citizen: &str, event_id: i64) -> TurnCommit {
         TurnCommit {
