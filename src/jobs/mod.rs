@@ -9,11 +9,12 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 pub mod backoff;
+pub mod finisher;
 pub mod model;
 pub mod scheduler;
 pub mod worker;
 
-pub use model::{EnqueueOutcome, Job, JobState, NewJob};
+pub use model::{EnqueueOutcome, Finish, Job, JobState, NewJob};
 
 /// How a job run ended when it did not succeed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -143,3 +143,11 @@ pub struct Job {
     pub updated_at: DateTime<Utc>,
     pub finished_at: Option<DateTime<Utc>>,
 }
+
+/// What happens to a job after a run.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Finish {
+    Complete,
+    Retry { at: DateTime<Utc>, error: String },
+    Discard { error: String },
+}

@@ -1,6 +1,7 @@
 //! A pool of workers in one process: claims due jobs in batches (the claim is committed at once),
 //! runs each outside any transaction under a timeout shorter than its lease, then completes,
-//! retries (exponential backoff with jitter) or discards it. At shutdown it stops claiming, lets
+//! retries (exponential backoff with jitter) or discards it (the results of jobs that finish
+//! together are recorded together, see `finisher`). At shutdown it stops claiming, lets
 //! running jobs finish within the grace period and hands the rest back to the queue.
 
 use std::collections::HashSet;
@@ -11,6 +12,8 @@ use tokio::sync::{Notify, Semaphore};
 use tokio::task::JoinSet;
 
 use super::backoff::Backoff;
+use super::finisher::JobFinisher;
+pub use super::model::Finish;
 use super::{Job, JobError, Registry};
 use crate::clock::SharedClock;
 use crate::metrics::Metrics;
@@ -47,14 +50,6 @@ impl WorkerSettings {
     }
 }
 
-/// What happens to a job after a run.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Finish {
-    Complete,
-    Retry { at: DateTime<Utc>, error: String },
-    Discard { error: String },
-}
-
 /// Decides a job's fate from the result of its run (pure; `jitter` in `[0, 1)`).
 pub fn decide(job: &Job, result: &Result<(), JobError>, now: DateTime<Utc>, backoff: &Backoff, jitter: f64) -> Finish {
     let (error, floor) = match result {
@@ -80,6 +75,8 @@ pub struct WorkerPool {
     worker_id: String,
     wake: Arc<Notify>,
     running: Arc<Mutex<HashSet<i64>>>,
+    /// Records the results of the jobs that finish at about the same time together.
+    finisher: JobFinisher,
 }
 
 impl WorkerPool {
@@ -91,15 +88,18 @@ impl WorkerPool {
         metrics: Metrics,
         worker_id: impl Into<String>,
     ) -> Self {
+        let worker_id = worker_id.into();
+        let finisher = JobFinisher::spawn(store.clone(), worker_id.clone(), clock.clone());
         Self {
             store,
             registry: Arc::new(registry),
             clock,
             settings,
             metrics,
-            worker_id: worker_id.into(),
+            worker_id,
             wake: Arc::new(Notify::new()),
             running: Arc::new(Mutex::new(HashSet::new())),
+            finisher,
         }
     }
 
@@ -191,12 +191,11 @@ impl WorkerPool {
 
     /// The future that runs one claimed job and records its fate.
     fn execute_task(&self, job: Job) -> impl std::future::Future<Output = ()> + Send + 'static {
-        let store = self.store.clone();
+        let finisher = self.finisher.clone();
         let registry = self.registry.clone();
         let clock = self.clock.clone();
         let settings = self.settings.clone();
         let metrics = self.metrics.clone();
-        let worker_id = self.worker_id.clone();
         let running = self.running.clone();
         async move {
             let started = std::time::Instant::now();
@@ -218,17 +217,16 @@ impl WorkerPool {
                 Finish::Discard { .. } => "discarded",
             };
             metrics.job_finished(&job.kind, outcome, started.elapsed());
-            let recorded = match &finish {
-                Finish::Complete => store.complete(job.id, &worker_id, now).await,
+            match &finish {
+                Finish::Complete => {}
                 Finish::Retry { at, error } => {
                     tracing::warn!(job = job.id, kind = %job.kind, attempt = job.attempt, %error, retry_at = %at, "job failed; will retry");
-                    store.retry(job.id, &worker_id, error, *at, now).await
                 }
                 Finish::Discard { error } => {
                     tracing::error!(job = job.id, kind = %job.kind, attempt = job.attempt, %error, "job discarded (dead letter)");
-                    store.discard(job.id, &worker_id, error, now).await
                 }
-            };
+            }
+            let recorded = finisher.record(job.id, finish).await;
             match recorded {
                 Ok(true) => {}
                 Ok(false) => {

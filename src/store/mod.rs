@@ -158,6 +158,26 @@ pub trait JobStore: Send + Sync {
     ) -> StoreResult<bool>;
     /// Gives up on a job; it stays in the table as a dead letter with its error.
     async fn discard(&self, id: i64, worker: &str, error: &str, now: DateTime<Utc>) -> StoreResult<bool>;
+    /// Records how several of `worker`'s runs ended, each as `complete`, `retry` or `discard`
+    /// would; one result per job, in order. SQLite writes them in one transaction (one fsync
+    /// instead of one each; an error writes none); by default they are recorded one by one (an
+    /// error stops there).
+    async fn finish_all(
+        &self,
+        worker: &str,
+        finished: &[(i64, crate::jobs::Finish)],
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<bool>> {
+        let mut recorded = Vec::with_capacity(finished.len());
+        for (id, finish) in finished {
+            recorded.push(match finish {
+                crate::jobs::Finish::Complete => self.complete(*id, worker, now).await?,
+                crate::jobs::Finish::Retry { at, error } => self.retry(*id, worker, error, *at, now).await?,
+                crate::jobs::Finish::Discard { error } => self.discard(*id, worker, error, now).await?,
+            });
+        }
+        Ok(recorded)
+    }
     /// Hands jobs back without counting the attempt (used at shutdown).
     async fn release(&self, ids: &[i64], worker: &str, now: DateTime<Utc>) -> StoreResult<u64>;
     /// Cancels a job that has not started. False when it is running or finished.
@@ -486,6 +506,15 @@ pub trait CitizenStore: Send + Sync {
 #[async_trait]
 pub trait OutboundStore: Send + Sync {
     async fn record_attempt(&self, record: &NewOutboundRecord) -> StoreResult<i64>;
+    /// Records several attempts; their ids, in order. SQLite stores them in one transaction (an
+    /// error stores none); by default they are stored one by one (an error stops there).
+    async fn record_attempts(&self, records: &[NewOutboundRecord]) -> StoreResult<Vec<i64>> {
+        let mut ids = Vec::with_capacity(records.len());
+        for record in records {
+            ids.push(self.record_attempt(record).await?);
+        }
+        Ok(ids)
+    }
     /// The attempts of one job, oldest first.
     async fn records_for_job(&self, job_id: i64) -> StoreResult<Vec<OutboundRecord>>;
     /// The sent message with this Zalo `message_id`/`msg_id`.

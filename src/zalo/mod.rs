@@ -13,6 +13,7 @@ pub mod oauth;
 pub mod outbound;
 pub mod phone;
 pub mod rate_limit;
+pub mod recorder;
 pub mod records;
 pub mod responses;
 pub mod sender;

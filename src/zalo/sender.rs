@@ -25,6 +25,7 @@ use crate::zalo::messages::{
 use crate::zalo::outbound::{OutAction, OutListElement, OutboundMessage, SendRequest, Unreachable};
 use crate::zalo::phone::mask_phone;
 use crate::zalo::rate_limit::DEFAULT_PAUSE_SECS;
+use crate::zalo::recorder::OutboundRecorder;
 use crate::zalo::records::{OutboundChannel, OutboundStatus};
 use crate::zalo::tokens::TokenError;
 
@@ -70,6 +71,9 @@ pub struct ZaloSender {
     settings: SenderSettings,
     /// Where the next message of a sequence is enqueued (see `SendRequest::then`).
     jobs: Option<Arc<dyn crate::store::JobStore>>,
+    /// Stores the records of sends that end at about the same time together (started on first
+    /// use, in the runtime that sends).
+    recorder: std::sync::OnceLock<OutboundRecorder>,
 }
 
 #[async_trait]
@@ -111,7 +115,7 @@ impl ZaloSender {
         clock: SharedClock,
         settings: SenderSettings,
     ) -> Self {
-        Self { api, citizens, outbound, clock, settings, jobs: None }
+        Self { api, citizens, outbound, clock, settings, jobs: None, recorder: std::sync::OnceLock::new() }
     }
 
     /// Lets the sender enqueue the next message of a sequence after each send.
@@ -348,7 +352,12 @@ impl ZaloSender {
             error_message: outcome.error_message,
             at: self.clock.now(),
         };
-        self.outbound.record_attempt(&record).await.map(drop).map_err(store_error)
+        let recorder = self.recorder.get_or_init(|| OutboundRecorder::spawn(self.outbound.clone()));
+        recorder
+            .record(record)
+            .await
+            .map(drop)
+            .map_err(|e| JobError::Retry(format!("database: recording an outbound message: {e}")))
     }
 
     /// What the job queue should do after a failed call.

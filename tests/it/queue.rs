@@ -246,7 +246,39 @@ async fn a_lane_moves_on_however_its_head_ends(db: TestDb) {
     );
 }
 
+/// Results recorded together (the worker pool's group commit) are each recorded as alone: a
+/// completion, a retry, a dead letter, and nothing for a job whose lease another worker holds.
+async fn results_recorded_together_each_as_alone(db: TestDb) {
+    use tongdai::jobs::Finish;
+    let jobs = &db.store.jobs;
+    let mut ids = Vec::new();
+    for n in 0..4 {
+        ids.push(jobs.enqueue(&NewJob::new("test", json!({ "n": n }), 5), t0()).await.unwrap().id());
+    }
+    let lease_end = t0() + Duration::minutes(5);
+    assert_eq!(jobs.claim("w1", &[], 3, t0(), lease_end).await.unwrap().len(), 3);
+    assert_eq!(jobs.claim("w2", &[], 1, t0(), lease_end).await.unwrap()[0].id, ids[3]);
+    let retry_at = t0() + Duration::minutes(1);
+    let finished = vec![
+        (ids[0], Finish::Complete),
+        (ids[1], Finish::Retry { at: retry_at, error: "Zalo busy".into() }),
+        (ids[2], Finish::Discard { error: "Zalo -201".into() }),
+        (ids[3], Finish::Complete),
+    ];
+    let recorded = jobs.finish_all("w1", &finished, t0()).await.unwrap();
+    assert_eq!(recorded, vec![true, true, true, false], "w1 does not hold the last job");
+    let state = |job: Option<Job>| job.map(|j| (j.state, j.last_error, j.run_at));
+    assert_eq!(state(jobs.get(ids[0]).await.unwrap()).map(|s| s.0), Some(JobState::Completed));
+    assert_eq!(state(jobs.get(ids[1]).await.unwrap()), Some((JobState::Available, Some("Zalo busy".into()), retry_at)));
+    assert_eq!(
+        state(jobs.get(ids[2]).await.unwrap()).map(|s| (s.0, s.1)),
+        Some((JobState::Discarded, Some("Zalo -201".into())))
+    );
+    assert_eq!(state(jobs.get(ids[3]).await.unwrap()).map(|s| s.0), Some(JobState::Running), "still w2's");
+}
+
 on_both_backends!(
+    results_recorded_together_each_as_alone,
     jobs_in_one_lane_run_one_at_a_time_in_order,
     a_lane_moves_on_however_its_head_ends,
     failing_job_backs_off_then_becomes_a_dead_letter,

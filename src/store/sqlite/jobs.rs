@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 use super::{from_ms, to_ms, SqliteStore};
+use crate::jobs::Finish;
 use crate::store::{Context, EnqueueOutcome, Job, JobCount, JobState, JobStore, NewJob, StoreResult};
 
 #[derive(sqlx::FromRow)]
@@ -100,6 +101,53 @@ fn ids_json(ids: &[i64]) -> String {
     serde_json::Value::from(ids.to_vec()).to_string()
 }
 
+/// Records how `worker`'s run of job `id` ended, on `conn`; false when the worker no longer
+/// holds the job (its lease was rescued).
+async fn finish_in(
+    conn: &mut SqliteConnection,
+    id: i64,
+    worker: &str,
+    finish: &Finish,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let done = match finish {
+        Finish::Complete => sqlx::query(
+            "UPDATE jobs SET state = 'completed', locked_by = NULL, locked_until = NULL, updated_at = ?3, finished_at = ?3
+              WHERE id = ?1 AND state = 'running' AND locked_by = ?2",
+        )
+        .bind(id)
+        .bind(worker)
+        .bind(to_ms(now))
+        .execute(&mut *conn)
+        .await
+        .context("completing a job")?,
+        Finish::Retry { at, error } => sqlx::query(
+            "UPDATE jobs SET state = 'available', locked_by = NULL, locked_until = NULL, last_error = ?3, run_at = ?4, updated_at = ?5
+              WHERE id = ?1 AND state = 'running' AND locked_by = ?2",
+        )
+        .bind(id)
+        .bind(worker)
+        .bind(error)
+        .bind(to_ms(*at))
+        .bind(to_ms(now))
+        .execute(&mut *conn)
+        .await
+        .context("scheduling a job retry")?,
+        Finish::Discard { error } => sqlx::query(
+            "UPDATE jobs SET state = 'discarded', locked_by = NULL, locked_until = NULL, last_error = ?3, updated_at = ?4, finished_at = ?4
+              WHERE id = ?1 AND state = 'running' AND locked_by = ?2",
+        )
+        .bind(id)
+        .bind(worker)
+        .bind(error)
+        .bind(to_ms(now))
+        .execute(&mut *conn)
+        .await
+        .context("discarding a job")?,
+    };
+    Ok(done.rows_affected() == 1)
+}
+
 #[async_trait]
 impl JobStore for SqliteStore {
     async fn enqueue(&self, job: &NewJob, now: DateTime<Utc>) -> StoreResult<EnqueueOutcome> {
@@ -161,17 +209,7 @@ impl JobStore for SqliteStore {
     }
 
     async fn complete(&self, id: i64, worker: &str, now: DateTime<Utc>) -> StoreResult<bool> {
-        let done = sqlx::query(
-            "UPDATE jobs SET state = 'completed', locked_by = NULL, locked_until = NULL, updated_at = ?3, finished_at = ?3
-              WHERE id = ?1 AND state = 'running' AND locked_by = ?2",
-        )
-        .bind(id)
-        .bind(worker)
-        .bind(to_ms(now))
-        .execute(&mut *self.write_conn().await?)
-        .await
-        .context("completing a job")?;
-        Ok(done.rows_affected() == 1)
+        finish_in(&mut *self.write_conn().await?, id, worker, &Finish::Complete, now).await
     }
 
     async fn retry(
@@ -182,34 +220,23 @@ impl JobStore for SqliteStore {
         run_at: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        let done = sqlx::query(
-            "UPDATE jobs SET state = 'available', locked_by = NULL, locked_until = NULL, last_error = ?3, run_at = ?4, updated_at = ?5
-              WHERE id = ?1 AND state = 'running' AND locked_by = ?2",
-        )
-        .bind(id)
-        .bind(worker)
-        .bind(error)
-        .bind(to_ms(run_at))
-        .bind(to_ms(now))
-        .execute(&mut *self.write_conn().await?)
-        .await
-        .context("scheduling a job retry")?;
-        Ok(done.rows_affected() == 1)
+        let finish = Finish::Retry { at: run_at, error: error.to_owned() };
+        finish_in(&mut *self.write_conn().await?, id, worker, &finish, now).await
     }
 
     async fn discard(&self, id: i64, worker: &str, error: &str, now: DateTime<Utc>) -> StoreResult<bool> {
-        let done = sqlx::query(
-            "UPDATE jobs SET state = 'discarded', locked_by = NULL, locked_until = NULL, last_error = ?3, updated_at = ?4, finished_at = ?4
-              WHERE id = ?1 AND state = 'running' AND locked_by = ?2",
-        )
-        .bind(id)
-        .bind(worker)
-        .bind(error)
-        .bind(to_ms(now))
-        .execute(&mut *self.write_conn().await?)
-        .await
-        .context("discarding a job")?;
-        Ok(done.rows_affected() == 1)
+        let finish = Finish::Discard { error: error.to_owned() };
+        finish_in(&mut *self.write_conn().await?, id, worker, &finish, now).await
+    }
+
+    async fn finish_all(&self, worker: &str, finished: &[(i64, Finish)], now: DateTime<Utc>) -> StoreResult<Vec<bool>> {
+        let mut tx = self.begin_write().await?;
+        let mut recorded = Vec::with_capacity(finished.len());
+        for (id, finish) in finished {
+            recorded.push(finish_in(&mut tx, *id, worker, finish, now).await?);
+        }
+        tx.commit().await.context("committing finished jobs")?;
+        Ok(recorded)
     }
 
     async fn release(&self, ids: &[i64], worker: &str, now: DateTime<Utc>) -> StoreResult<u64> {

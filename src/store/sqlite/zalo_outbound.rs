@@ -88,32 +88,47 @@ impl TryFrom<HeldRow> for HeldMessage {
     }
 }
 
+/// Inserts one outbound record on `conn`; returns its id.
+async fn insert_record(conn: &mut SqliteConnection, record: &NewOutboundRecord) -> StoreResult<i64> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO outbound_messages (job_id, part, user_id, phone_masked, channel, purpose, reference,
+                zalo_message_id, tracking_id, status, error_code, error_message, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+         RETURNING id",
+    )
+    .bind(record.job_id)
+    .bind(i64::from(record.part))
+    .bind(&record.user_id)
+    .bind(&record.phone_masked)
+    .bind(record.channel.as_str())
+    .bind(&record.purpose)
+    .bind(&record.reference)
+    .bind(&record.zalo_message_id)
+    .bind(&record.tracking_id)
+    .bind(record.status.as_str())
+    .bind(record.error_code)
+    .bind(&record.error_message)
+    .bind(to_ms(record.at))
+    .fetch_one(&mut *conn)
+    .await
+    .context("recording an outbound message")?;
+    Ok(id)
+}
+
 #[async_trait]
 impl OutboundStore for SqliteStore {
     async fn record_attempt(&self, record: &NewOutboundRecord) -> StoreResult<i64> {
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO outbound_messages (job_id, part, user_id, phone_masked, channel, purpose, reference,
-                    zalo_message_id, tracking_id, status, error_code, error_message, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
-             RETURNING id",
-        )
-        .bind(record.job_id)
-        .bind(i64::from(record.part))
-        .bind(&record.user_id)
-        .bind(&record.phone_masked)
-        .bind(record.channel.as_str())
-        .bind(&record.purpose)
-        .bind(&record.reference)
-        .bind(&record.zalo_message_id)
-        .bind(&record.tracking_id)
-        .bind(record.status.as_str())
-        .bind(record.error_code)
-        .bind(&record.error_message)
-        .bind(to_ms(record.at))
-        .fetch_one(&mut *self.write_conn().await?)
-        .await
-        .context("recording an outbound message")?;
-        Ok(id)
+        insert_record(&mut *self.write_conn().await?, record).await
+    }
+
+    async fn record_attempts(&self, records: &[NewOutboundRecord]) -> StoreResult<Vec<i64>> {
+        let mut tx = self.begin_write().await?;
+        let mut ids = Vec::with_capacity(records.len());
+        for record in records {
+            ids.push(insert_record(&mut tx, record).await?);
+        }
+        tx.commit().await.context("committing outbound records")?;
+        Ok(ids)
     }
 
     async fn records_for_job(&self, job_id: i64) -> StoreResult<Vec<OutboundRecord>> {
