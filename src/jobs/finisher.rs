@@ -2,6 +2,7 @@
 //! hand their results to one writer task, which records whatever is queued together
 //! (`JobStore::finish_all`: on SQLite one transaction and one fsync instead of one each). If
 //! that fails, they are recorded one by one, so one bad record cannot hold back the others.
+//! With a pool of writers (PostgreSQL) each job records its own result, side by side.
 
 use std::sync::Arc;
 
@@ -51,19 +52,30 @@ impl BatchSink<(i64, Finish), bool> for FinishSink {
 /// The worker pool's side of the result writer.
 #[derive(Clone)]
 pub struct JobFinisher {
-    commit: GroupCommit<(i64, Finish), bool>,
+    sink: Arc<FinishSink>,
+    /// `None` when the store has a pool of writers: each result is recorded on its own.
+    commit: Option<GroupCommit<(i64, Finish), bool>>,
 }
 
 impl JobFinisher {
-    /// Starts the writer task for `worker`'s results; it ends when every clone is dropped.
+    /// Starts the writer task for `worker`'s results when the store has a single writer; it
+    /// ends when every clone is dropped.
     pub fn spawn(store: Arc<dyn JobStore>, worker: String, clock: SharedClock) -> Self {
+        let grouped = store.single_writer();
         let sink = Arc::new(FinishSink { store, worker, clock });
-        Self { commit: GroupCommit::spawn("job result writer", sink, MAX_BATCH, MAX_BATCH * 4) }
+        let commit = grouped.then(|| {
+            let group: Arc<dyn BatchSink<(i64, Finish), bool>> = sink.clone();
+            GroupCommit::spawn("job result writer", group, MAX_BATCH, MAX_BATCH * 4)
+        });
+        Self { sink, commit }
     }
 
     /// Records how job `id` ended (with whatever else is queued); false when the worker no
     /// longer held the job.
     pub async fn record(&self, id: i64, finish: Finish) -> Result<bool, String> {
-        self.commit.submit((id, finish)).await
+        match &self.commit {
+            Some(commit) => commit.submit((id, finish)).await,
+            None => self.sink.one(id, &finish, self.sink.clock.now()).await,
+        }
     }
 }

@@ -158,6 +158,12 @@ pub trait JobStore: Send + Sync {
     ) -> StoreResult<bool>;
     /// Gives up on a job; it stays in the table as a dead letter with its error.
     async fn discard(&self, id: i64, worker: &str, error: &str, now: DateTime<Utc>) -> StoreResult<bool>;
+    /// Whether one connection does all the writing (SQLite): then the results of jobs that
+    /// finish together are worth recording together. With a pool of connections (PostgreSQL)
+    /// they are recorded side by side instead.
+    fn single_writer(&self) -> bool {
+        false
+    }
     /// Records how several of `worker`'s runs ended, each as `complete`, `retry` or `discard`
     /// would; one result per job, in order. SQLite writes them in one transaction (one fsync
     /// instead of one each; an error writes none); by default they are recorded one by one (an
@@ -506,6 +512,11 @@ pub trait CitizenStore: Send + Sync {
 #[async_trait]
 pub trait OutboundStore: Send + Sync {
     async fn record_attempt(&self, record: &NewOutboundRecord) -> StoreResult<i64>;
+    /// Whether one connection does all the writing (SQLite): then records of sends that end
+    /// together are worth storing together (see [`JobStore::single_writer`]).
+    fn single_writer(&self) -> bool {
+        false
+    }
     /// Records several attempts; their ids, in order. SQLite stores them in one transaction (an
     /// error stores none); by default they are stored one by one (an error stops there).
     async fn record_attempts(&self, records: &[NewOutboundRecord]) -> StoreResult<Vec<i64>> {

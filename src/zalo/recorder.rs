@@ -2,7 +2,7 @@
 //! records to one writer task, which stores whatever is queued together
 //! (`OutboundStore::record_attempts`: on SQLite one transaction and one fsync instead of one
 //! each). If that fails, they are stored one by one, so one bad record cannot hold back the
-//! others.
+//! others. With a pool of writers (PostgreSQL) each send stores its own record, side by side.
 
 use std::sync::Arc;
 
@@ -40,18 +40,27 @@ impl BatchSink<NewOutboundRecord, i64> for RecordSink {
 /// The sender's side of the record writer.
 #[derive(Clone)]
 pub struct OutboundRecorder {
-    commit: GroupCommit<NewOutboundRecord, i64>,
+    store: Arc<dyn OutboundStore>,
+    /// `None` when the store has a pool of writers: each record is stored on its own.
+    commit: Option<GroupCommit<NewOutboundRecord, i64>>,
 }
 
 impl OutboundRecorder {
-    /// Starts the writer task (in the current runtime); it ends when every clone is dropped.
+    /// Starts the writer task (in the current runtime) when the store has a single writer; it
+    /// ends when every clone is dropped.
     pub fn spawn(store: Arc<dyn OutboundStore>) -> Self {
-        let sink = Arc::new(RecordSink { store });
-        Self { commit: GroupCommit::spawn("outbound record writer", sink, MAX_BATCH, MAX_BATCH * 4) }
+        let commit = store.single_writer().then(|| {
+            let sink = Arc::new(RecordSink { store: store.clone() });
+            GroupCommit::spawn("outbound record writer", sink, MAX_BATCH, MAX_BATCH * 4)
+        });
+        Self { store, commit }
     }
 
     /// Stores one record (with whatever else is queued); returns its id.
     pub async fn record(&self, record: NewOutboundRecord) -> Result<i64, String> {
-        self.commit.submit(record).await
+        match &self.commit {
+            Some(commit) => commit.submit(record).await,
+            None => self.store.record_attempt(&record).await.map_err(|e| format!("{e}")),
+        }
     }
 }

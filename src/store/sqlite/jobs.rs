@@ -229,6 +229,10 @@ impl JobStore for SqliteStore {
         finish_in(&mut *self.write_conn().await?, id, worker, &finish, now).await
     }
 
+    fn single_writer(&self) -> bool {
+        true
+    }
+
     async fn finish_all(&self, worker: &str, finished: &[(i64, Finish)], now: DateTime<Utc>) -> StoreResult<Vec<bool>> {
         let mut tx = self.begin_write().await?;
         let mut recorded = Vec::with_capacity(finished.len());

@@ -121,6 +121,10 @@ impl OutboundStore for SqliteStore {
         insert_record(&mut *self.write_conn().await?, record).await
     }
 
+    fn single_writer(&self) -> bool {
+        true
+    }
+
     async fn record_attempts(&self, records: &[NewOutboundRecord]) -> StoreResult<Vec<i64>> {
         let mut tx = self.begin_write().await?;
         let mut ids = Vec::with_capacity(records.len());
