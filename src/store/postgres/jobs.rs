@@ -6,7 +6,6 @@ use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 
 use super::PgStore;
-use crate::jobs::Finish;
 use crate::store::{Context, EnqueueOutcome, Job, JobCount, JobState, JobStore, NewJob, StoreResult};
 
 #[derive(sqlx::FromRow)]
@@ -91,53 +90,6 @@ pub(crate) async fn insert_job(
     Ok(EnqueueOutcome::Duplicate(existing))
 }
 
-/// Records how `worker`'s run of job `id` ended, on `conn`; false when the worker no longer
-/// holds the job (its lease was rescued).
-async fn finish_in(
-    conn: &mut PgConnection,
-    id: i64,
-    worker: &str,
-    finish: &Finish,
-    now: DateTime<Utc>,
-) -> StoreResult<bool> {
-    let done = match finish {
-        Finish::Complete => sqlx::query(
-            "UPDATE jobs SET state = 'completed', locked_by = NULL, locked_until = NULL, updated_at = $3, finished_at = $3
-              WHERE id = $1 AND state = 'running' AND locked_by = $2",
-        )
-        .bind(id)
-        .bind(worker)
-        .bind(now)
-        .execute(&mut *conn)
-        .await
-        .context("completing a job")?,
-        Finish::Retry { at, error } => sqlx::query(
-            "UPDATE jobs SET state = 'available', locked_by = NULL, locked_until = NULL, last_error = $3, run_at = $4, updated_at = $5
-              WHERE id = $1 AND state = 'running' AND locked_by = $2",
-        )
-        .bind(id)
-        .bind(worker)
-        .bind(error)
-        .bind(*at)
-        .bind(now)
-        .execute(&mut *conn)
-        .await
-        .context("scheduling a job retry")?,
-        Finish::Discard { error } => sqlx::query(
-            "UPDATE jobs SET state = 'discarded', locked_by = NULL, locked_until = NULL, last_error = $3, updated_at = $4, finished_at = $4
-              WHERE id = $1 AND state = 'running' AND locked_by = $2",
-        )
-        .bind(id)
-        .bind(worker)
-        .bind(error)
-        .bind(now)
-        .execute(&mut *conn)
-        .await
-        .context("discarding a job")?,
-    };
-    Ok(done.rows_affected() == 1)
-}
-
 #[async_trait]
 impl JobStore for PgStore {
     async fn enqueue(&self, job: &NewJob, now: DateTime<Utc>) -> StoreResult<EnqueueOutcome> {
@@ -194,8 +146,17 @@ impl JobStore for PgStore {
     }
 
     async fn complete(&self, id: i64, worker: &str, now: DateTime<Utc>) -> StoreResult<bool> {
-        let mut conn = self.pool.acquire().await.context("taking a connection")?;
-        finish_in(&mut conn, id, worker, &Finish::Complete, now).await
+        let done = sqlx::query(
+            "UPDATE jobs SET state = 'completed', locked_by = NULL, locked_until = NULL, updated_at = $3, finished_at = $3
+              WHERE id = $1 AND state = 'running' AND locked_by = $2",
+        )
+        .bind(id)
+        .bind(worker)
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .context("completing a job")?;
+        Ok(done.rows_affected() == 1)
     }
 
     async fn retry(
@@ -206,25 +167,34 @@ impl JobStore for PgStore {
         run_at: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        let finish = Finish::Retry { at: run_at, error: error.to_owned() };
-        let mut conn = self.pool.acquire().await.context("taking a connection")?;
-        finish_in(&mut conn, id, worker, &finish, now).await
+        let done = sqlx::query(
+            "UPDATE jobs SET state = 'available', locked_by = NULL, locked_until = NULL, last_error = $3, run_at = $4, updated_at = $5
+              WHERE id = $1 AND state = 'running' AND locked_by = $2",
+        )
+        .bind(id)
+        .bind(worker)
+        .bind(error)
+        .bind(run_at)
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .context("scheduling a job retry")?;
+        Ok(done.rows_affected() == 1)
     }
 
     async fn discard(&self, id: i64, worker: &str, error: &str, now: DateTime<Utc>) -> StoreResult<bool> {
-        let finish = Finish::Discard { error: error.to_owned() };
-        let mut conn = self.pool.acquire().await.context("taking a connection")?;
-        finish_in(&mut conn, id, worker, &finish, now).await
-    }
-
-    async fn finish_all(&self, worker: &str, finished: &[(i64, Finish)], now: DateTime<Utc>) -> StoreResult<Vec<bool>> {
-        let mut tx = self.pool.begin().await.context("starting to record finished jobs")?;
-        let mut recorded = Vec::with_capacity(finished.len());
-        for (id, finish) in finished {
-            recorded.push(finish_in(&mut tx, *id, worker, finish, now).await?);
-        }
-        tx.commit().await.context("committing finished jobs")?;
-        Ok(recorded)
+        let done = sqlx::query(
+            "UPDATE jobs SET state = 'discarded', locked_by = NULL, locked_until = NULL, last_error = $3, updated_at = $4, finished_at = $4
+              WHERE id = $1 AND state = 'running' AND locked_by = $2",
+        )
+        .bind(id)
+        .bind(worker)
+        .bind(error)
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .context("discarding a job")?;
+        Ok(done.rows_affected() == 1)
     }
 
     async fn release(&self, ids: &[i64], worker: &str, now: DateTime<Utc>) -> StoreResult<u64> {

@@ -91,48 +91,32 @@ impl TryFrom<HeldRow> for HeldMessage {
 
 const HELD_COLUMNS: &str = "id, user_id, source_job_id, payload, max_attempts, held_at, released_at, released_job_id";
 
-/// Inserts one outbound record on `conn`; returns its id.
-async fn insert_record(conn: &mut PgConnection, record: &NewOutboundRecord) -> StoreResult<i64> {
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO outbound_messages (job_id, part, user_id, phone_masked, channel, purpose, reference,
-                zalo_message_id, tracking_id, status, error_code, error_message, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-         RETURNING id",
-    )
-    .bind(record.job_id)
-    .bind(i32::try_from(record.part).unwrap_or(i32::MAX))
-    .bind(&record.user_id)
-    .bind(&record.phone_masked)
-    .bind(record.channel.as_str())
-    .bind(&record.purpose)
-    .bind(&record.reference)
-    .bind(&record.zalo_message_id)
-    .bind(&record.tracking_id)
-    .bind(record.status.as_str())
-    .bind(record.error_code)
-    .bind(&record.error_message)
-    .bind(record.at)
-    .fetch_one(&mut *conn)
-    .await
-    .context("recording an outbound message")?;
-    Ok(id)
-}
-
 #[async_trait]
 impl OutboundStore for PgStore {
     async fn record_attempt(&self, record: &NewOutboundRecord) -> StoreResult<i64> {
-        let mut conn = self.pool.acquire().await.context("taking a connection")?;
-        insert_record(&mut conn, record).await
-    }
-
-    async fn record_attempts(&self, records: &[NewOutboundRecord]) -> StoreResult<Vec<i64>> {
-        let mut tx = self.pool.begin().await.context("starting to record outbound messages")?;
-        let mut ids = Vec::with_capacity(records.len());
-        for record in records {
-            ids.push(insert_record(&mut tx, record).await?);
-        }
-        tx.commit().await.context("committing outbound records")?;
-        Ok(ids)
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO outbound_messages (job_id, part, user_id, phone_masked, channel, purpose, reference,
+                    zalo_message_id, tracking_id, status, error_code, error_message, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+             RETURNING id",
+        )
+        .bind(record.job_id)
+        .bind(i32::try_from(record.part).unwrap_or(i32::MAX))
+        .bind(&record.user_id)
+        .bind(&record.phone_masked)
+        .bind(record.channel.as_str())
+        .bind(&record.purpose)
+        .bind(&record.reference)
+        .bind(&record.zalo_message_id)
+        .bind(&record.tracking_id)
+        .bind(record.status.as_str())
+        .bind(record.error_code)
+        .bind(&record.error_message)
+        .bind(record.at)
+        .fetch_one(&self.pool)
+        .await
+        .context("recording an outbound message")?;
+        Ok(id)
     }
 
     async fn records_for_job(&self, job_id: i64) -> StoreResult<Vec<OutboundRecord>> {
